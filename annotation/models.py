@@ -1,0 +1,405 @@
+"""An assistant's data: domain, NLU, stories and rules, training config, and who may edit them.
+
+Every item belongs to one assistant and remembers the project file it came from (``file``), its
+place in that file (``position``) and the comments that sat on it (``comments``, a list of
+``{"path": [...], "where": "before"|"inline", "lines": [...]}``), so that an export writes the
+same layout. ``annotation.rasa_io.types`` documents the comment convention.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Assistant(TimeStampedModel):
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True, default="")
+    # the format version of the files it was imported from ("2.0", "3.0", "3.1")
+    source_format = models.CharField(max_length=10, blank=True, default="")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    ANNOTATOR = "annotator", "Annotator"
+    VIEWER = "viewer", "Viewer"
+
+
+class Membership(TimeStampedModel):
+    assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assistant", "user"], name="membership_unique_user"),
+            models.CheckConstraint(
+                condition=Q(role__in=[r.value for r in Role]), name="membership_role_valid"
+            ),
+        ]
+
+
+class FileKind(models.TextChoices):
+    CONFIG = "config", "config"
+    DOMAIN = "domain", "domain"
+    DATA = "data", "data"
+    TESTS = "tests", "tests"
+    ASSET = "asset", "asset"
+
+
+class ProjectFile(TimeStampedModel):
+    """A file of the imported project, so that export writes the same layout."""
+
+    assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="files")
+    path = models.CharField(max_length=500)
+    kind = models.CharField(max_length=10, choices=FileKind.choices)
+    version = models.CharField(max_length=10, blank=True, default="")
+    sections = models.JSONField(default=list)  # top-level keys, in file order
+    comments = models.JSONField(default=list)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "path"]
+        constraints = [
+            models.UniqueConstraint(fields=["assistant", "path"], name="projectfile_unique_path"),
+        ]
+
+    def __str__(self) -> str:
+        return self.path
+
+
+class Asset(TimeStampedModel):
+    """A project file Parley keeps but does not interpret (endpoints.yml, actions/*.py, ...)."""
+
+    assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="assets")
+    path = models.CharField(max_length=500)
+    content = models.BinaryField()
+
+    class Meta:
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["assistant", "path"], name="asset_unique_path"),
+        ]
+
+
+class SourcedItem(TimeStampedModel):
+    """An item that was read from a project file, at a position, with comments."""
+
+    assistant = models.ForeignKey(
+        Assistant, on_delete=models.CASCADE, related_name="%(class)ss"
+    )
+    file = models.ForeignKey(
+        ProjectFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    position = models.PositiveIntegerField(default=0)
+    line = models.PositiveIntegerField(default=0)  # 1-based line at import, 0 if made here
+    comments = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+
+def _unique_name(model: str) -> models.UniqueConstraint:
+    return models.UniqueConstraint(fields=["assistant", "name"], name=f"{model}_unique_name")
+
+
+def _nonempty_name(model: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=~Q(name=""), name=f"{model}_name_not_empty")
+
+# ------------------------------------------------------------------------------------ domain
+
+
+class Intent(SourcedItem):
+    name = models.CharField(max_length=200)
+    use_entities = models.JSONField(null=True, blank=True)  # null: all entities
+    ignore_entities = models.JSONField(null=True, blank=True)
+    is_retrieval = models.BooleanField(default=False)
+
+    class Meta(SourcedItem.Meta):
+        constraints = [_unique_name("intent"), _nonempty_name("intent")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Entity(SourcedItem):
+    name = models.CharField(max_length=200)
+    roles = models.JSONField(default=list, blank=True)
+    groups = models.JSONField(default=list, blank=True)
+    influence_conversation = models.BooleanField(null=True, blank=True)
+
+    class Meta(SourcedItem.Meta):
+        verbose_name_plural = "entities"
+        constraints = [_unique_name("entity"), _nonempty_name("entity")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlotType(models.TextChoices):
+    TEXT = "text"
+    BOOL = "bool"
+    CATEGORICAL = "categorical"
+    FLOAT = "float"
+    LIST = "list"
+    ANY = "any"
+
+
+class Slot(SourcedItem):
+    name = models.CharField(max_length=200)
+    type = models.CharField(max_length=20, choices=SlotType.choices)
+    influence_conversation = models.BooleanField(null=True, blank=True)
+    values = models.JSONField(null=True, blank=True)
+    min_value = models.FloatField(null=True, blank=True)
+    max_value = models.FloatField(null=True, blank=True)
+    initial_value = models.JSONField(null=True, blank=True)
+    # [{type, entity?, intent?, not_intent?, role?, group?, value?, action?, conditions?}]
+    mappings = models.JSONField(default=list, blank=True)
+
+    class Meta(SourcedItem.Meta):
+        constraints = [
+            _unique_name("slot"),
+            _nonempty_name("slot"),
+            models.CheckConstraint(
+                condition=Q(type__in=[t.value for t in SlotType]), name="slot_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_value__isnull=True)
+                | Q(max_value__isnull=True)
+                | Q(min_value__lte=F("max_value")),
+                name="slot_min_le_max",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Action(SourcedItem):
+    name = models.CharField(max_length=200)
+    send_domain = models.BooleanField(null=True, blank=True)
+
+    class Meta(SourcedItem.Meta):
+        constraints = [_unique_name("action"), _nonempty_name("action")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Response(SourcedItem):
+    name = models.CharField(max_length=200)
+
+    class Meta(SourcedItem.Meta):
+        constraints = [_unique_name("response"), _nonempty_name("response")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ResponseVariation(TimeStampedModel):
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="variations")
+    position = models.PositiveIntegerField(default=0)
+    text = models.TextField(null=True, blank=True)
+    buttons = models.JSONField(null=True, blank=True)
+    image = models.TextField(null=True, blank=True)
+    custom = models.JSONField(null=True, blank=True)
+    condition = models.JSONField(null=True, blank=True)
+    channel = models.CharField(max_length=100, null=True, blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+    comments = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+
+class Form(SourcedItem):
+    name = models.CharField(max_length=200)
+    required_slots = models.JSONField(default=list, blank=True)
+    ignored_intents = models.JSONField(default=list, blank=True)
+
+    class Meta(SourcedItem.Meta):
+        constraints = [_unique_name("form"), _nonempty_name("form")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DomainSettings(SourcedItem):
+    """Session config plus the domain's ``config`` block and ``e2e_actions`` (one per assistant)."""
+
+    session_expiration_time = models.FloatField(null=True, blank=True)
+    carry_over_slots_to_new_session = models.BooleanField(null=True, blank=True)
+    domain_config = models.JSONField(default=dict, blank=True)
+    e2e_actions = models.JSONField(default=list, blank=True)
+
+    class Meta(SourcedItem.Meta):
+        verbose_name_plural = "domain settings"
+        constraints = [
+            models.UniqueConstraint(fields=["assistant"], name="domainsettings_one_per_assistant")
+        ]
+
+
+class TrainingConfig(SourcedItem):
+    """``config.yml``: language, pipeline, policies (one per assistant)."""
+
+    recipe = models.CharField(max_length=100, null=True, blank=True)
+    language = models.CharField(max_length=20, null=True, blank=True)
+    pipeline = models.JSONField(null=True, blank=True)
+    policies = models.JSONField(null=True, blank=True)
+    assistant_identifier = models.CharField(max_length=200, null=True, blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+
+    class Meta(SourcedItem.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["assistant"], name="trainingconfig_one_per_assistant")
+        ]
+
+# --------------------------------------------------------------------------------------- NLU
+
+
+class IntentBlock(SourcedItem):
+    """One ``- intent:`` block of an NLU file; an intent may have blocks in several files."""
+
+    intent = models.ForeignKey(Intent, on_delete=models.CASCADE, related_name="blocks")
+    metadata = models.JSONField(null=True, blank=True)
+    examples_as_list = models.BooleanField(default=False)
+
+
+class Example(TimeStampedModel):
+    assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="examples")
+    intent = models.ForeignKey(Intent, on_delete=models.CASCADE, related_name="examples")
+    block = models.ForeignKey(IntentBlock, on_delete=models.CASCADE, related_name="examples")
+    text = models.TextField()
+    metadata = models.JSONField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["block_id", "position", "id"]
+        indexes = [models.Index(fields=["assistant", "intent"], name="example_assistant_intent")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="example_text_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class EntitySpan(models.Model):
+    """An entity annotation on an example. A trigger (migration 0002) keeps ``end`` inside the
+    example's text, which a check constraint cannot see across tables."""
+
+    assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="spans")
+    example = models.ForeignKey(Example, on_delete=models.CASCADE, related_name="spans")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    entity = models.CharField(max_length=200)
+    value = models.TextField()
+    role = models.CharField(max_length=200, null=True, blank=True)
+    group = models.CharField(max_length=200, null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["example_id", "position", "id"]
+        indexes = [models.Index(fields=["assistant", "entity"], name="span_assistant_entity")]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="span_start_lt_end"),
+            models.CheckConstraint(condition=Q(start__gte=0), name="span_start_nonnegative"),
+            models.CheckConstraint(condition=~Q(entity=""), name="span_entity_not_empty"),
+        ]
+
+
+class Synonym(SourcedItem):
+    name = models.CharField(max_length=500)  # canonical value
+    examples = models.JSONField(default=list)
+
+
+class RegexPattern(SourcedItem):
+    name = models.CharField(max_length=200)
+    patterns = models.JSONField(default=list)
+
+
+class LookupTable(SourcedItem):
+    name = models.CharField(max_length=200)
+    elements = models.JSONField(default=list)
+
+# ---------------------------------------------------------------------------- stories, rules
+
+
+class StoryKind(models.TextChoices):
+    STORY = "story"
+    RULE = "rule"
+
+
+class Story(SourcedItem):
+    kind = models.CharField(max_length=10, choices=StoryKind.choices, default=StoryKind.STORY)
+    is_test = models.BooleanField(default=False)
+    name = models.CharField(max_length=500)
+    condition = models.JSONField(default=list, blank=True)  # rule conditions, as steps
+    conversation_start = models.BooleanField(null=True, blank=True)
+    wait_for_user_input = models.BooleanField(null=True, blank=True)
+    metadata = models.JSONField(null=True, blank=True)
+
+    class Meta(SourcedItem.Meta):
+        verbose_name_plural = "stories"
+        indexes = [models.Index(fields=["assistant", "kind", "is_test"], name="story_kind")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in StoryKind]), name="story_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StepKind(models.TextChoices):
+    INTENT = "intent"
+    USER = "user"
+    ACTION = "action"
+    BOT = "bot"
+    SLOT_WAS_SET = "slot_was_set"
+    ACTIVE_LOOP = "active_loop"
+    CHECKPOINT = "checkpoint"
+    OR = "or"
+
+
+class StoryStep(models.Model):
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=StepKind.choices)
+    name = models.CharField(max_length=200, null=True, blank=True)  # intent/action/loop/checkpoint
+    text = models.TextField(null=True, blank=True)  # user or bot text
+    entities = models.JSONField(default=list, blank=True)
+    slots = models.JSONField(default=list, blank=True)  # [{name, value, has_value}]
+    alternatives = models.JSONField(default=list, blank=True)  # or-steps, as step dicts
+    metadata = models.JSONField(null=True, blank=True)
+    line = models.PositiveIntegerField(default=0)
+    comments = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["story_id", "position"]
+        indexes = [models.Index(fields=["kind", "name"], name="step_kind_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["story", "position"], name="step_unique_position"),
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in StepKind]), name="step_kind_valid"
+            ),
+        ]

@@ -1,0 +1,1 @@
+"""Rasa project files <-> typed dataclasses. Pure functions: no Django, no database."""

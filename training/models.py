@@ -1,0 +1,1 @@
+"""Training jobs and model versions (the training engine issue fills these in)."""
