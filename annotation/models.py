@@ -102,9 +102,7 @@ class Asset(TimeStampedModel):
 class SourcedItem(TimeStampedModel):
     """An item that was read from a project file, at a position, with comments."""
 
-    assistant = models.ForeignKey(
-        Assistant, on_delete=models.CASCADE, related_name="%(class)ss"
-    )
+    assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="%(class)ss")
     file = models.ForeignKey(
         ProjectFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -124,6 +122,7 @@ def _unique_name(model: str) -> models.UniqueConstraint:
 def _nonempty_name(model: str) -> models.CheckConstraint:
     return models.CheckConstraint(condition=~Q(name=""), name=f"{model}_name_not_empty")
 
+
 # ------------------------------------------------------------------------------------ domain
 
 
@@ -132,6 +131,9 @@ class Intent(SourcedItem):
     use_entities = models.JSONField(null=True, blank=True)  # null: all entities
     ignore_entities = models.JSONField(null=True, blank=True)
     is_retrieval = models.BooleanField(default=False)
+    # False for an intent only NLU data names (not listed in the domain): export leaves it out
+    # of domain.yml, so that an import -> export round trip keeps the files as they were
+    in_domain = models.BooleanField(default=True)
 
     class Meta(SourcedItem.Meta):
         constraints = [_unique_name("intent"), _nonempty_name("intent")]
@@ -272,6 +274,7 @@ class TrainingConfig(SourcedItem):
             models.UniqueConstraint(fields=["assistant"], name="trainingconfig_one_per_assistant")
         ]
 
+
 # --------------------------------------------------------------------------------------- NLU
 
 
@@ -339,6 +342,7 @@ class RegexPattern(SourcedItem):
 class LookupTable(SourcedItem):
     name = models.CharField(max_length=200)
     elements = models.JSONField(default=list)
+
 
 # ---------------------------------------------------------------------------- stories, rules
 

@@ -53,6 +53,7 @@ class Env:
     max_upload_mb: int
     max_archive_mb: int
     max_archive_files: int
+    log_level: str
 
 
 def read_env() -> Env:
@@ -78,4 +79,5 @@ def read_env() -> Env:
         max_upload_mb=_int("PARLEY_MAX_UPLOAD_MB", 50),
         max_archive_mb=_int("PARLEY_MAX_ARCHIVE_MB", 200),
         max_archive_files=_int("PARLEY_MAX_ARCHIVE_FILES", 10000),
+        log_level=(os.environ.get("LOG_LEVEL") or "INFO").upper(),
     )

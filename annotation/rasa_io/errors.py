@@ -1,4 +1,4 @@
-"""Errors raised while reading a Rasa project. Each carries the problems found, with file and line."""
+"""Errors raised while reading a Rasa project; each carries its problems, with file and line."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ class Comment:
 
 @dataclass(frozen=True)
 class Origin:
-    """Where an item was read from: a project-relative POSIX path and a 1-based line (0 = unknown)."""
+    """Where an item was read from: project-relative POSIX path, 1-based line (0: unknown)."""
 
     file: str = ""
     line: int = 0
@@ -224,6 +224,7 @@ class Domain:
     config: dict[str, Any] = field(default_factory=dict)
     e2e_actions: tuple[str, ...] = ()
 
+
 # ---------------------------------------------------------------------------- stories, rules
 
 StepKind = Literal[
@@ -273,6 +274,7 @@ class Story:
     origin: Origin = NO_ORIGIN
     comments: tuple[Comment, ...] = ()
 
+
 # ---------------------------------------------------------------------------- config, files
 
 
@@ -304,7 +306,7 @@ class ProjectFileInfo:
 
 @dataclass(frozen=True)
 class Asset:
-    """A file Parley does not interpret (endpoints.yml, credentials.yml, actions/*.py, data JSON)."""
+    """A file Parley keeps but does not interpret (endpoints.yml, actions/*.py, data JSON)."""
 
     path: str
     content: bytes
@@ -318,6 +320,7 @@ class Project:
     nlu: tuple[NluItem, ...] = ()
     stories: tuple[Story, ...] = ()  # stories, rules and test stories, in file order
     assets: tuple[Asset, ...] = ()
+
 
 # ----------------------------------------------------------------------------------- issues
 

@@ -2,8 +2,8 @@ import os
 
 os.environ.setdefault("DEBUG", "1")
 
-from project.settings.base import *  # noqa: E402, F403
-from project.settings.base import DATABASES  # noqa: E402
+from project.settings.base import *  # noqa: F403
+from project.settings.base import DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

@@ -1,0 +1,1 @@
+"""The API's views; each calls selectors to read and services to write."""
