@@ -1,0 +1,14 @@
+"""Built-in components; importing this package registers them (see component.register)."""
+
+from training.engine.components import (  # noqa: F401
+    count_vectors,
+    diet,
+    fallback,
+    lexical_featurizer,
+    memoization,
+    regex_extractor,
+    regex_featurizer,
+    response_selector,
+    synonyms,
+    tokenizers,
+)
