@@ -54,6 +54,8 @@ class Env:
     max_archive_mb: int
     max_archive_files: int
     log_level: str
+    cache_dir: Path  # the training cache (PARLEY_CACHE_DIR, default $PARLEY_DATA_DIR/cache)
+    cache_max_mb: int  # 0 disables the training cache
 
 
 def read_env() -> Env:
@@ -80,4 +82,6 @@ def read_env() -> Env:
         max_archive_mb=_int("PARLEY_MAX_ARCHIVE_MB", 200),
         max_archive_files=_int("PARLEY_MAX_ARCHIVE_FILES", 10000),
         log_level=(os.environ.get("LOG_LEVEL") or "INFO").upper(),
+        cache_dir=Path(os.environ.get("PARLEY_CACHE_DIR") or data_dir / "cache").resolve(),
+        cache_max_mb=_int("PARLEY_CACHE_MAX_MB", 1024),
     )

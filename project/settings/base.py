@@ -95,6 +95,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 MAX_ARCHIVE_BYTES = ENV.max_archive_mb * 1024 * 1024
 MAX_ARCHIVE_FILES = ENV.max_archive_files
+# the training engine's cache of node outputs (training/services.py)
+TRAINING_CACHE_DIR = ENV.cache_dir
+TRAINING_CACHE_MAX_MB = ENV.cache_max_mb
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
 
 from training.engine.data import TrainingData
+from training.engine.data_hashes import dialogue_data_fingerprint, nlu_data_fingerprint
 from training.engine.messages import FeatureBatch, Message, Token
 
 ComponentKind = Literal[
@@ -76,6 +77,17 @@ class Component(ABC):
     @classmethod
     def get_default_config(cls) -> dict[str, Any]:
         return {}
+
+    @classmethod
+    def data_fingerprint(cls, data: TrainingData) -> str:
+        """A hash of what this component learns from in ``data`` (part of its node's cache key).
+
+        NLU components see ``data.nlu`` and the language, policies the domain and the stories.
+        Override to widen it (and use nothing of ``data`` beyond what the hash covers).
+        """
+        if cls.kind == "policy":
+            return dialogue_data_fingerprint(data)
+        return nlu_data_fingerprint(data)
 
     @abstractmethod
     def train(self, inputs: TrainInputs, context: TrainContext) -> Any:

@@ -1,0 +1,410 @@
+"""The DIET network: sparse inputs per feature source, a small transformer over a sentence
+(CLS) token and the message's tokens, intents by similarity to label embeddings, entity tags
+(and roles, groups) by linear-chain CRFs.
+
+Variables are plain ``tf.Variable``s in a dict keyed by stable names, so the weights persist as
+one ``.npz`` and load whatever Keras version runs. Training runs in one ``tf.function`` with a
+fixed input signature; inference on a single message runs the same forward pass in NumPy,
+which for one short sequence is far faster than a TensorFlow call.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import tensorflow as tf
+
+from training.engine.nn.crf import crf_log_likelihood
+from training.engine.nn.sparse_input import EncodedText
+
+FloatArray = npt.NDArray[np.float32]
+LAYER_NORM_EPSILON = 1e-5
+NEG_INF = -1e9
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    sources: tuple[tuple[str, int], ...]  # (featurizer node, feature dim), in input order
+    units: int = 128  # transformer size
+    layers: int = 1
+    heads: int = 4
+    hidden_sizes: tuple[int, ...] = ()  # dense layers between the sparse inputs and transformer
+    embedding_dim: int = 20
+    n_intents: int = 0  # 0: no intent head
+    tag_heads: tuple[tuple[str, int], ...] = ()  # ("entity"|"role"|"group", number of tags)
+    max_positions: int = 128
+    label_smoothing: float = 0.1
+
+    @property
+    def input_units(self) -> int:
+        return self.hidden_sizes[0] if self.hidden_sizes else self.units
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @staticmethod
+    def from_json(raw: dict[str, Any]) -> ModelSpec:
+        return ModelSpec(
+            sources=tuple((str(s), int(d)) for s, d in raw["sources"]),
+            units=int(raw["units"]),
+            layers=int(raw["layers"]),
+            heads=int(raw["heads"]),
+            hidden_sizes=tuple(int(h) for h in raw["hidden_sizes"]),
+            embedding_dim=int(raw["embedding_dim"]),
+            n_intents=int(raw["n_intents"]),
+            tag_heads=tuple((str(h), int(k)) for h, k in raw["tag_heads"]),
+            max_positions=int(raw["max_positions"]),
+            label_smoothing=float(raw["label_smoothing"]),
+        )
+
+
+@dataclass(frozen=True)
+class Prediction:
+    intent_scores: FloatArray | None  # similarities to every intent label
+    potentials: dict[str, FloatArray]  # per tag head: [n_tokens, n_tags]
+    transitions: dict[str, FloatArray]
+
+
+def input_weight_name(source: str) -> str:
+    return f"input.{source}"
+
+
+def initial_weights(spec: ModelSpec, seed: int) -> dict[str, FloatArray]:
+    rng = np.random.default_rng(seed)
+
+    def glorot(rows: int, cols: int) -> FloatArray:
+        limit = math.sqrt(6.0 / (rows + cols))
+        return rng.uniform(-limit, limit, size=(rows, cols)).astype(np.float32)
+
+    def zeros(*shape: int) -> FloatArray:
+        return np.zeros(shape, dtype=np.float32)
+
+    def ones(*shape: int) -> FloatArray:
+        return np.ones(shape, dtype=np.float32)
+
+    w: dict[str, FloatArray] = {}
+    for source, dim in spec.sources:
+        w[input_weight_name(source)] = glorot(dim, spec.input_units) * 0.5
+    w["input.bias"] = zeros(spec.input_units)
+    sizes = [*spec.hidden_sizes, spec.units] if spec.hidden_sizes else []
+    for i in range(len(sizes) - 1):
+        w[f"hidden{i}.kernel"] = glorot(sizes[i], sizes[i + 1])
+        w[f"hidden{i}.bias"] = zeros(sizes[i + 1])
+    w["cls.bias"] = rng.normal(0, 0.02, spec.units).astype(np.float32)
+    w["positions"] = rng.normal(0, 0.02, (spec.max_positions, spec.units)).astype(np.float32)
+    u = spec.units
+    for layer in range(spec.layers):
+        p = f"layer{layer}."
+        for name in ("ln1", "ln2"):
+            w[p + name + ".gamma"], w[p + name + ".beta"] = ones(u), zeros(u)
+        for name in ("query", "key", "value", "output"):
+            w[p + name] = glorot(u, u)
+        w[p + "ffn1.kernel"], w[p + "ffn1.bias"] = glorot(u, 2 * u), zeros(2 * u)
+        w[p + "ffn2.kernel"], w[p + "ffn2.bias"] = glorot(2 * u, u), zeros(u)
+    w["final_ln.gamma"], w["final_ln.beta"] = ones(u), zeros(u)
+    if spec.n_intents:
+        w["intent.kernel"] = glorot(u, spec.embedding_dim)
+        w["intent.bias"] = zeros(spec.embedding_dim)
+        w["intent.labels"] = glorot(spec.n_intents, spec.embedding_dim)
+    for head, size in spec.tag_heads:
+        w[f"{head}.kernel"], w[f"{head}.bias"] = glorot(u, size), zeros(size)
+        w[f"{head}.transitions"] = zeros(size, size)
+    return w
+
+
+class DietModel:
+    def __init__(self, spec: ModelSpec, weights: dict[str, FloatArray]) -> None:
+        self.spec = spec
+        self.weights = weights  # NumPy copies, used for inference; refreshed after training
+        self._variables: dict[str, Any] | None = None
+        self._trainer: _Trainer | None = None
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: Path) -> None:
+        np.savez(path, **self.weights)
+
+    @staticmethod
+    def load(spec: ModelSpec, path: Path) -> DietModel:
+        with np.load(path) as stored:
+            weights = {name: stored[name].astype(np.float32) for name in stored.files}
+        return DietModel(spec, weights)
+
+    def widened(self, new_sources: tuple[tuple[str, int], ...], seed: int) -> DietModel:
+        """The same model for feature sources whose dims grew: new input rows start at zero,
+        so a feature the base model never saw changes nothing until it is trained."""
+        old = dict(self.spec.sources)
+        if [s for s, _ in new_sources] != [s for s, _ in self.spec.sources]:
+            raise ValueError(
+                f"feature sources changed from {list(old)} to {[s for s, _ in new_sources]}; "
+                "fine-tuning needs the same featurizers"
+            )
+        weights = dict(self.weights)
+        for source, dim in new_sources:
+            if dim < old[source]:
+                raise ValueError(
+                    f"features of {source!r} shrank from {old[source]} to {dim} columns; "
+                    "fine-tuning needs a vocabulary that only grows"
+                )
+            name = input_weight_name(source)
+            extra = np.zeros((dim - old[source], self.spec.input_units), dtype=np.float32)
+            weights[name] = np.concatenate([weights[name], extra], axis=0)
+        spec = ModelSpec(**{**asdict(self.spec), "sources": new_sources})
+        return DietModel(ModelSpec.from_json(asdict(spec)), weights)
+
+    # ------------------------------------------------------------------ training
+    def trainer(self, learning_rate: float, drop_rate: float, seed: int) -> _Trainer:
+        if self._trainer is None:
+            self._trainer = _Trainer(self, learning_rate, drop_rate, seed)
+        return self._trainer
+
+    def sync_from_variables(self, variables: dict[str, Any]) -> None:
+        self.weights = {name: v.numpy() for name, v in variables.items()}
+
+    # ------------------------------------------------------------------ inference (NumPy)
+    def predict(self, text: EncodedText) -> Prediction:
+        spec, w = self.spec, self.weights
+        n = text.n_tokens
+        tokens = np.zeros((n, spec.input_units), dtype=np.float32)
+        sentence = np.zeros(spec.input_units, dtype=np.float32)
+        for (source, _), rows in zip(spec.sources, text.sources, strict=True):
+            table = w[input_weight_name(source)]
+            if rows.tok_cols.size:
+                picked = table[rows.tok_cols] * rows.tok_vals[:, None]
+                np.add.at(tokens, rows.tok_rows, picked)
+            if rows.sent_cols.size:
+                sentence += rows.sent_vals @ table[rows.sent_cols]
+        x = np.concatenate([sentence[None], tokens], axis=0) + w["input.bias"]
+        x = self._hidden_numpy(x)
+        x[0] += w["cls.bias"]
+        positions = np.minimum(np.arange(n + 1), spec.max_positions - 1)
+        x = x + w["positions"][positions]
+        for layer in range(spec.layers):
+            x = self._layer_numpy(x, f"layer{layer}.")
+        x = _layer_norm_np(x, w["final_ln.gamma"], w["final_ln.beta"])
+        scores = None
+        if spec.n_intents:
+            embedded = x[0] @ w["intent.kernel"] + w["intent.bias"]
+            scores = (w["intent.labels"] @ embedded).astype(np.float32)
+        potentials = {
+            head: (x[1:] @ w[f"{head}.kernel"] + w[f"{head}.bias"]).astype(np.float32)
+            for head, _ in spec.tag_heads
+        }
+        transitions = {head: w[f"{head}.transitions"] for head, _ in spec.tag_heads}
+        return Prediction(scores, potentials, transitions)
+
+    def _hidden_numpy(self, x: FloatArray) -> FloatArray:
+        if not self.spec.hidden_sizes:
+            return x
+        x = np.maximum(x, 0)
+        for i in range(len(self.spec.hidden_sizes)):
+            x = x @ self.weights[f"hidden{i}.kernel"] + self.weights[f"hidden{i}.bias"]
+            if i < len(self.spec.hidden_sizes) - 1:
+                x = np.maximum(x, 0)
+        return x
+
+    def _layer_numpy(self, x: FloatArray, p: str) -> FloatArray:
+        w, heads = self.weights, self.spec.heads
+        h = _layer_norm_np(x, w[p + "ln1.gamma"], w[p + "ln1.beta"])
+        length, units = h.shape
+        depth = units // heads
+
+        def split(m: FloatArray) -> FloatArray:
+            return m.reshape(length, heads, depth).transpose(1, 0, 2)
+
+        q, k, v = (split(h @ w[p + name]) for name in ("query", "key", "value"))
+        scores = q @ k.transpose(0, 2, 1) / math.sqrt(depth)
+        scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+        scores /= scores.sum(axis=-1, keepdims=True)
+        attended = (scores @ v).transpose(1, 0, 2).reshape(length, units)
+        x = x + attended @ w[p + "output"]
+        h = _layer_norm_np(x, w[p + "ln2.gamma"], w[p + "ln2.beta"])
+        h = np.maximum(h @ w[p + "ffn1.kernel"] + w[p + "ffn1.bias"], 0)
+        return x + h @ w[p + "ffn2.kernel"] + w[p + "ffn2.bias"]
+
+
+def _layer_norm_np(x: FloatArray, gamma: FloatArray, beta: FloatArray) -> FloatArray:
+    mean = x.mean(axis=-1, keepdims=True)
+    var = x.var(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + LAYER_NORM_EPSILON) * gamma + beta
+
+
+def batch_signature(spec: ModelSpec) -> dict[str, Any]:
+    ints, floats = tf.int32, tf.float32
+    sig: dict[str, Any] = {
+        "mask": tf.TensorSpec([None, None], floats),
+        "seed": tf.TensorSpec([2], ints),
+    }
+    for i in range(len(spec.sources)):
+        for name, dtype in (("segments", ints), ("cols", ints), ("vals", floats)):
+            sig[f"source{i}.{name}"] = tf.TensorSpec([None], dtype)
+    if spec.n_intents:
+        sig["intent"] = tf.TensorSpec([None], ints)
+    for head, _ in spec.tag_heads:
+        sig[f"tags.{head}"] = tf.TensorSpec([None, None], ints)
+    return sig
+
+
+class _Trainer:
+    """TensorFlow variables, the training forward pass and Adam (lazy for the sparse inputs)."""
+
+    def __init__(self, model: DietModel, learning_rate: float, drop_rate: float, seed: int):
+        self.model = model
+        self.spec = model.spec
+        self.drop_rate = drop_rate
+        self.variables = {
+            n: tf.Variable(v, name=n.replace(".", "_")) for n, v in model.weights.items()
+        }
+        self.learning_rate = tf.Variable(learning_rate, dtype=tf.float32, trainable=False)
+        self.adam = _Adam(self.variables, self.learning_rate)
+        self.train_step = tf.function(
+            self._train_step, input_signature=[batch_signature(self.spec)], reduce_retracing=True
+        )
+
+    def finish(self) -> None:
+        self.model.sync_from_variables(self.variables)
+
+    def _train_step(self, batch: dict[str, Any]) -> dict[str, Any]:
+        with tf.GradientTape() as tape:
+            losses, metrics = self._losses(batch)
+            total = tf.add_n(list(losses.values()))
+        names = list(self.variables)
+        grads = tape.gradient(total, [self.variables[n] for n in names])
+        self.adam.apply(dict(zip(names, grads, strict=True)))
+        return {"loss": total, **metrics}
+
+    def _dropout(self, x: Any, seed: Any, site: int) -> Any:
+        if self.drop_rate <= 0:
+            return x
+        keep = tf.random.stateless_uniform(tf.shape(x), seed + tf.constant([0, site])) >= (
+            self.drop_rate
+        )
+        return tf.where(keep, x / (1.0 - self.drop_rate), tf.zeros_like(x))
+
+    def _losses(self, batch: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        spec, v = self.spec, self.variables
+        mask = batch["mask"]
+        seed = batch["seed"]
+        b, t = tf.shape(mask)[0], tf.shape(mask)[1]
+        rows = b * t + b  # token rows first, then one sentence row per message
+        summed = tf.zeros([rows, spec.input_units])
+        for i, (source, _) in enumerate(spec.sources):
+            vals = self._dropout(batch[f"source{i}.vals"], seed, 100 + i)
+            picked = tf.gather(v[input_weight_name(source)], batch[f"source{i}.cols"])
+            summed += tf.math.segment_sum(picked * vals[:, None], batch[f"source{i}.segments"])
+        tokens = tf.reshape(summed[: b * t], [b, t, spec.input_units])
+        sentence = summed[b * t :]
+        x = tf.concat([sentence[:, None], tokens], axis=1) + v["input.bias"]
+        x = self._hidden(x, seed)
+        cls_marker = tf.concat([v["cls.bias"][None], tf.zeros([t, spec.units])], axis=0)
+        positions = tf.minimum(tf.range(t + 1), spec.max_positions - 1)
+        x = x + cls_marker[None] + tf.gather(v["positions"], positions)[None]
+        x = self._dropout(x, seed, 1)
+        full_mask = tf.concat([tf.ones([b, 1]), mask], axis=1)
+        attention_bias = (1.0 - full_mask)[:, None, None, :] * NEG_INF
+        for layer in range(spec.layers):
+            x = self._layer(x, attention_bias, f"layer{layer}.", seed, 10 + 10 * layer)
+        x = _layer_norm(x, v["final_ln.gamma"], v["final_ln.beta"])
+
+        losses: dict[str, Any] = {}
+        metrics: dict[str, Any] = {}
+        if spec.n_intents:
+            embedded = x[:, 0] @ v["intent.kernel"] + v["intent.bias"]
+            scores = embedded @ tf.transpose(v["intent.labels"])
+            target = tf.one_hot(batch["intent"], spec.n_intents)
+            smoothing = spec.label_smoothing
+            target = target * (1.0 - smoothing) + smoothing / spec.n_intents
+            log_probs = tf.nn.log_softmax(scores)
+            losses["intent"] = -tf.reduce_mean(tf.reduce_sum(target * log_probs, axis=1))
+            hits = tf.equal(tf.argmax(scores, axis=1, output_type=tf.int32), batch["intent"])
+            metrics["intent_acc"] = tf.reduce_mean(tf.cast(hits, tf.float32))
+        lengths = tf.cast(tf.reduce_sum(mask, axis=1), tf.int32)
+        for head, _ in spec.tag_heads:
+            potentials = x[:, 1:] @ v[f"{head}.kernel"] + v[f"{head}.bias"]
+            likelihood = crf_log_likelihood(
+                potentials, batch[f"tags.{head}"], lengths, v[f"{head}.transitions"]
+            )
+            losses[head] = -tf.reduce_mean(likelihood)
+            metrics[f"{head}_loss"] = losses[head]
+        return losses, metrics
+
+    def _hidden(self, x: Any, seed: Any) -> Any:
+        if not self.spec.hidden_sizes:
+            return x
+        x = tf.nn.relu(x)
+        for i in range(len(self.spec.hidden_sizes)):
+            x = x @ self.variables[f"hidden{i}.kernel"] + self.variables[f"hidden{i}.bias"]
+            if i < len(self.spec.hidden_sizes) - 1:
+                x = self._dropout(tf.nn.relu(x), seed, 50 + i)
+        return x
+
+    def _layer(self, x: Any, attention_bias: Any, p: str, seed: Any, site: int) -> Any:
+        v, heads = self.variables, self.spec.heads
+        units = self.spec.units
+        depth = units // heads
+        b, t = tf.shape(x)[0], tf.shape(x)[1]
+        h = _layer_norm(x, v[p + "ln1.gamma"], v[p + "ln1.beta"])
+
+        def split(m: Any) -> Any:
+            return tf.transpose(tf.reshape(m, [b, t, heads, depth]), [0, 2, 1, 3])
+
+        q, k, val = (split(h @ v[p + name]) for name in ("query", "key", "value"))
+        scores = tf.matmul(q, k, transpose_b=True) / math.sqrt(depth) + attention_bias
+        weights = self._dropout(tf.nn.softmax(scores), seed, site)
+        attended = tf.reshape(tf.transpose(weights @ val, [0, 2, 1, 3]), [b, t, units])
+        x = x + self._dropout(attended @ v[p + "output"], seed, site + 1)
+        h = _layer_norm(x, v[p + "ln2.gamma"], v[p + "ln2.beta"])
+        h = tf.nn.relu(h @ v[p + "ffn1.kernel"] + v[p + "ffn1.bias"])
+        return x + self._dropout(h @ v[p + "ffn2.kernel"] + v[p + "ffn2.bias"], seed, site + 2)
+
+
+def _layer_norm(x: Any, gamma: Any, beta: Any) -> Any:
+    mean, var = tf.nn.moments(x, axes=[-1], keepdims=True)
+    return (x - mean) * tf.math.rsqrt(var + LAYER_NORM_EPSILON) * gamma + beta
+
+
+class _Adam:
+    """Adam; sparse gradients (the input tables) update only the rows they touch."""
+
+    def __init__(self, variables: dict[str, Any], learning_rate: Any) -> None:
+        self.learning_rate = learning_rate
+        self.beta1, self.beta2, self.epsilon = 0.9, 0.999, 1e-7
+        self.step = tf.Variable(0.0, trainable=False)
+        self.m = {n: tf.Variable(tf.zeros_like(v), trainable=False) for n, v in variables.items()}
+        self.v = {n: tf.Variable(tf.zeros_like(v), trainable=False) for n, v in variables.items()}
+        self.variables = variables
+
+    def apply(self, grads: dict[str, Any]) -> None:
+        self.step.assign_add(1.0)
+        b1, b2 = self.beta1, self.beta2
+        rate = self.learning_rate * tf.sqrt(1.0 - b2**self.step) / (1.0 - b1**self.step)
+        for name, grad in grads.items():
+            if grad is None:
+                continue
+            var, m, v = self.variables[name], self.m[name], self.v[name]
+            if isinstance(grad, tf.IndexedSlices):
+                rows, positions = tf.unique(grad.indices)
+                values = tf.math.unsorted_segment_sum(grad.values, positions, tf.shape(rows)[0])
+                m_rows = b1 * tf.gather(m, rows) + (1.0 - b1) * values
+                v_rows = b2 * tf.gather(v, rows) + (1.0 - b2) * tf.square(values)
+                m.scatter_update(tf.IndexedSlices(m_rows, rows))
+                v.scatter_update(tf.IndexedSlices(v_rows, rows))
+                step = rate * m_rows / (tf.sqrt(v_rows) + self.epsilon)
+                var.scatter_sub(tf.IndexedSlices(step, rows))
+            else:
+                tf.raw_ops.ResourceApplyAdam(
+                    var=var.handle,
+                    m=m.handle,
+                    v=v.handle,
+                    beta1_power=b1**self.step,
+                    beta2_power=b2**self.step,
+                    lr=self.learning_rate,
+                    beta1=b1,
+                    beta2=b2,
+                    epsilon=self.epsilon,
+                    grad=grad,
+                )

@@ -1,0 +1,94 @@
+"""Sparse features of one feature source, row-normalized and packed for the model.
+
+Each row (a token, or the whole sentence) is scaled to unit L2 norm, so that a long message's
+sentence counts weigh like a short one's (what TF-IDF normalization does for linear models).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from training.engine.messages import FloatArray, IntArray, SparseFeatures
+
+
+@dataclass(frozen=True)
+class SourceRows:
+    """One message's features from one source, normalized; ``tok_rows`` index tokens."""
+
+    tok_rows: IntArray
+    tok_cols: IntArray
+    tok_vals: FloatArray
+    sent_cols: IntArray
+    sent_vals: FloatArray
+
+    @staticmethod
+    def from_features(features: SparseFeatures | None, dim: int, n_tokens: int) -> SourceRows:
+        if features is None:
+            features = SparseFeatures.empty(dim)
+        keep = (features.seq_cols < dim) & (features.seq_rows < n_tokens)
+        order = np.argsort(features.seq_rows[keep], kind="stable")  # the model sums sorted rows
+        rows = features.seq_rows[keep][order].astype(np.int32)
+        cols = features.seq_cols[keep][order].astype(np.int32)
+        vals = features.seq_vals[keep][order].astype(np.float32)
+        if rows.size:
+            squares = np.bincount(rows, weights=vals.astype(np.float64) ** 2, minlength=n_tokens)
+            norms = np.sqrt(squares)[rows]
+            vals = (vals / np.maximum(norms, 1e-12)).astype(np.float32)
+        sent_keep = features.sent_cols < dim
+        sent_cols = features.sent_cols[sent_keep].astype(np.int32)
+        sent_vals = features.sent_vals[sent_keep].astype(np.float32)
+        norm = float(np.sqrt(np.sum(sent_vals.astype(np.float64) ** 2)))
+        if norm > 0:
+            sent_vals = (sent_vals / norm).astype(np.float32)
+        return SourceRows(rows, cols, vals, sent_cols, sent_vals)
+
+
+@dataclass(frozen=True)
+class EncodedText:
+    """A message ready for the model: its token count and its rows from every source."""
+
+    n_tokens: int
+    sources: tuple[SourceRows, ...]
+
+
+def encode_text(
+    n_tokens: int,
+    features: Sequence[SparseFeatures | None],
+    dims: Sequence[int],
+) -> EncodedText:
+    n = max(n_tokens, 1)
+    rows = tuple(SourceRows.from_features(f, d, n) for f, d in zip(features, dims, strict=True))
+    return EncodedText(n, rows)
+
+
+@dataclass(frozen=True)
+class PackedSource:
+    """A batch's features from one source, flattened: token rows address ``b * T + t``."""
+
+    tok_segments: IntArray
+    tok_cols: IntArray
+    tok_vals: FloatArray
+    sent_segments: IntArray
+    sent_cols: IntArray
+    sent_vals: FloatArray
+
+
+def pack_source(texts: Sequence[EncodedText], source: int, max_tokens: int) -> PackedSource:
+    parts = [t.sources[source] for t in texts]
+    tok_segments = np.concatenate(
+        [p.tok_rows + b * max_tokens for b, p in enumerate(parts)] or [np.zeros(0, np.int32)]
+    )
+    sent_segments = np.concatenate(
+        [np.full(p.sent_cols.size, b, dtype=np.int32) for b, p in enumerate(parts)]
+    )
+    return PackedSource(
+        tok_segments.astype(np.int32),
+        np.concatenate([p.tok_cols for p in parts]),
+        np.concatenate([p.tok_vals for p in parts]),
+        sent_segments,
+        np.concatenate([p.sent_cols for p in parts]),
+        np.concatenate([p.sent_vals for p in parts]),
+    )
