@@ -192,7 +192,7 @@ def _training_data(rows: list[dict[str, Any]]) -> Any:
 def child(task: dict[str, Any]) -> dict[str, Any]:
     """One engine measurement, in this (fresh) process."""
     started_process = time.perf_counter()
-    from training.engine.cache import Cache
+    from training.engine.cache import TrainingCache
     from training.engine.evaluation import evaluate_nlu
     from training.engine.model import Model
     from training.engine.runner import train
@@ -204,7 +204,7 @@ def child(task: dict[str, Any]) -> dict[str, Any]:
         train_rows = train_rows[: int(len(train_rows) * task["fraction_of_train"])]
     test_rows = load_jsonl(Path(task["test"]))
     data = _training_data(train_rows)
-    cache = Cache(Path(task["cache"]), max_mb=4096)
+    cache = TrainingCache(Path(task["cache"]), max_mb=4096)
     started = time.perf_counter()
     result = train(
         data,

@@ -11,6 +11,7 @@ import json
 import os
 import tarfile
 import uuid
+from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,6 +100,27 @@ def resolve_archive(path: Path) -> Path:
     if not path.is_file():
         raise ArchiveError(f"no model archive at {path}")
     return path
+
+
+def example_counts(data: TrainingData) -> dict[str, dict[str, int]]:
+    """How many NLU examples carry each label (what the model actually learned from); the
+    fine-tune checker refuses when a label that had examples has none left."""
+    counts: dict[str, Counter[str]] = {
+        kind: Counter()
+        for kind in ("intents", "retrieval_responses", "entities", "roles", "groups")
+    }
+    for example in data.nlu.examples:
+        base, _, sub = example.intent.partition("/")
+        counts["intents"][base] += 1
+        if sub:
+            counts["retrieval_responses"][example.intent] += 1
+        for span in example.entities:
+            counts["entities"][span.entity] += 1
+            if span.role:
+                counts["roles"][span.role] += 1
+            if span.group:
+                counts["groups"][span.group] += 1
+    return {kind: dict(sorted(counter.items())) for kind, counter in counts.items()}
 
 
 def labels_of(data: TrainingData) -> dict[str, list[str]]:

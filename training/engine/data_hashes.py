@@ -14,7 +14,7 @@ from typing import Any
 
 from training.engine.data import TrainingData, fingerprint_of
 
-_REMEMBERED = 8
+_REMEMBERED = 4  # two parts of two data sets: old data sets are not kept alive
 _memo: dict[tuple[str, int], tuple[TrainingData, str]] = {}
 _lock = threading.Lock()
 

@@ -8,8 +8,9 @@ with a one-line summary; CLI, API and UI show the same verdict.
 
 The base model's metadata (see ``archive``) holds ``config`` (resolved: every default filled
 in), ``labels`` (``archive.labels_of``), ``domain`` (``asdict(DomainSpec)``) and, when
-recorded, ``label_examples`` (``example_counts``). The current config is resolved the same
-way, so a key written out with its default value counts as unchanged.
+recorded, ``label_examples`` (``example_counts``: without it, a label the base domain declares
+is not known to have had examples). The current config is resolved the same way, so a key
+written out with its default value counts as unchanged.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from training.engine.archive import labels_of
+from training.engine.archive import example_counts, labels_of
 from training.engine.component import UnknownComponentError, component_class
 from training.engine.config import resolve_config
 from training.engine.data import TrainingData
@@ -100,23 +101,6 @@ def check_finetune(
         allowed_changes=ALLOWED_CHANGES,
         summary=summarize(differences),
     )
-
-
-def example_counts(data: TrainingData) -> dict[str, dict[str, int]]:
-    """How many NLU examples carry each label (the labels a model actually learned)."""
-    counts: dict[str, Counter[str]] = {kind: Counter() for kind, _ in LABEL_KINDS}
-    for example in data.nlu.examples:
-        base, _, sub = example.intent.partition("/")
-        counts["intents"][base] += 1
-        if sub:
-            counts["retrieval_responses"][example.intent] += 1
-        for span in example.entities:
-            counts["entities"][span.entity] += 1
-            if span.role:
-                counts["roles"][span.role] += 1
-            if span.group:
-                counts["groups"][span.group] += 1
-    return {kind: dict(sorted(counter.items())) for kind, counter in counts.items()}
 
 
 def summarize(differences: Sequence[Difference]) -> str:
@@ -228,7 +212,10 @@ def _check_labels(
         for name in sorted(before - after):
             found.add(kind, name, "removed", f"{kind} '{name}' is gone; the base model knows it")
         for name in sorted(before & after):
-            had_examples = learned is None or (learned.get(key) or {}).get(name, 0) > 0
+            # a label known from examples alone that lost them is "removed" above; one the
+            # domain declares may never have had examples (bot_challenge, nlu_fallback):
+            # without the base's recorded counts, it is given the benefit of the doubt
+            had_examples = learned is not None and (learned.get(key) or {}).get(name, 0) > 0
             if had_examples and counts[key].get(name, 0) == 0:
                 found.add(
                     kind,

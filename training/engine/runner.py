@@ -27,6 +27,7 @@ from typing import Any, Literal, Protocol
 from training.engine import ENGINE_VERSION
 from training.engine.archive import (
     NODES,
+    example_counts,
     extract_archive,
     labels_of,
     new_model_id,
@@ -417,6 +418,7 @@ def _metadata(
             "policies": list(data.config.policies),
         },
         "labels": labels_of(data),
+        "label_examples": example_counts(data),
         "domain": asdict(data.domain),
         "data_fingerprint": data_fingerprint(data),
         "parent_model_id": base.metadata.get("id") if base else None,

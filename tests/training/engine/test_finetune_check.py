@@ -252,11 +252,21 @@ def test_given_a_role_removed_from_the_domain_and_examples_when_checked_then_ref
 def test_given_a_known_intent_left_without_examples_when_checked_then_refused() -> None:
     current = with_examples(*EXAMPLES[2:])  # greet stays in the domain
 
-    found = differences(DATA, current)
+    verdict = check_finetune(metadata_of(DATA, label_examples=example_counts(DATA)), current)
 
-    assert kinds(found) == [("intent", "greet", "no examples")]
-    verdict = check_finetune(metadata_of(DATA), current)
+    assert kinds(list(verdict.differences)) == [("intent", "greet", "no examples")]
     assert verdict.summary == "Fine-tune refused: 1 intent without examples"
+
+
+def test_given_an_undeclared_label_whose_examples_are_gone_then_refused_as_removed() -> None:
+    date = NluExample("today", "inform", (EntitySpan(0, 5, "date", "today"),))
+    base = with_examples(*EXAMPLES, date)
+
+    assert kinds(differences(base, DATA)) == [("entity", "date", "removed")]
+
+
+def test_given_no_recorded_counts_when_a_declared_label_has_no_examples_then_allowed() -> None:
+    assert differences(DATA, with_examples(*EXAMPLES[2:])) == []
 
 
 def test_given_a_label_the_base_never_had_examples_for_when_checked_then_not_refused() -> None:

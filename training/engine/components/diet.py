@@ -12,14 +12,31 @@ from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
-from training.engine.component import Component, Progress, TrainContext, TrainInputs, register
+from training.engine.component import (
+    Component,
+    ComponentKind,
+    Progress,
+    TrainContext,
+    TrainInputs,
+    register,
+)
 from training.engine.data import NluExample
 from training.engine.messages import FeatureBatch, Message, SparseFeatures, Token
 from training.engine.nn.batching import TrainingExample
 from training.engine.nn.crf import tag_marginals, viterbi_decode
-from training.engine.nn.diet_model import DietModel, ModelSpec, Prediction, initial_weights
+from training.engine.nn.diet_model import (
+    DietModel,
+    ModelSpec,
+    Prediction,
+    idf_name,
+    initial_weights,
+)
 from training.engine.nn.fitting import FitSettings, fit
-from training.engine.nn.sparse_input import EncodedText, encode_text
+from training.engine.nn.sparse_input import (
+    EncodedText,
+    encode_text,
+    inverse_document_frequency,
+)
 from training.engine.nn.tagging import LabeledSpan, TagScheme, token_span
 
 WEIGHTS_FILE = "weights.npz"
@@ -75,7 +92,7 @@ class Labels:
 class DIETClassifier(Component):
     name = "DIETClassifier"
     version = 1
-    kind = "classifier"
+    kind: ClassVar[ComponentKind] = "classifier"
     needs_tokens = True
     needs_features = True
     extractor_name: ClassVar[str] = "DIETClassifier"
@@ -98,13 +115,13 @@ class DIETClassifier(Component):
         return {
             "epochs": 300,
             "batch_size": [64, 256],
-            "learning_rate": 0.001,
+            "learning_rate": 0.005,
             "embedding_dimension": 20,
             "hidden_layers_sizes": {"text": [], "label": []},
             "transformer_size": 128,
             "number_of_transformer_layers": 1,
             "number_of_attention_heads": 4,
-            "drop_rate": 0.2,
+            "drop_rate": 0.25,
             "intent_classification": True,
             "entity_recognition": True,
             "random_seed": None,
@@ -160,6 +177,12 @@ class DIETClassifier(Component):
             context.seed if self.config["random_seed"] is None else int(self.config["random_seed"])
         )
         model = self._initial_model(labels, sources, seed, context)
+        for batch in inputs.features:
+            items = [batch.items[i] for i, _, _ in chosen]
+            known = model.weights.get(idf_name(batch.source))
+            model.weights[idf_name(batch.source)] = inverse_document_frequency(
+                items, batch.dim, known
+            )
         self.labels, self.model = labels, model
         examples = [
             self._training_example(inputs.features, tokens[i], i, ex, label)
@@ -249,7 +272,9 @@ class DIETClassifier(Component):
         label: str,
     ) -> TrainingExample:
         assert self.model is not None
-        text = encode_text(len(tokens), [batch.items[index] for batch in features], self._dims())
+        text = encode_text(
+            len(tokens), [batch.items[index] for batch in features], self._dims(), self.model.idfs()
+        )
         tags: dict[str, list[int]] = {}
         for head, scheme in self.labels.tag_schemes.items():
             spans = []
@@ -333,7 +358,9 @@ class DIETClassifier(Component):
         features: list[SparseFeatures | None] = [
             message.features.get(source) for source, _ in self.model.spec.sources
         ]
-        text: EncodedText = encode_text(len(message.tokens), features, self._dims())
+        text: EncodedText = encode_text(
+            len(message.tokens), features, self._dims(), self.model.idfs()
+        )
         return self.model.predict(text)
 
     def _ranking(self, scores: np.ndarray[Any, Any], names: Sequence[str]) -> list[dict[str, Any]]:

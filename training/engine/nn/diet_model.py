@@ -74,6 +74,10 @@ def input_weight_name(source: str) -> str:
     return f"input.{source}"
 
 
+def idf_name(source: str) -> str:
+    return f"idf.{source}"  # fixed, not trained
+
+
 def initial_weights(spec: ModelSpec, seed: int) -> dict[str, FloatArray]:
     rng = np.random.default_rng(seed)
 
@@ -126,7 +130,8 @@ class DietModel:
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: Path) -> None:
-        np.savez(path, **self.weights)
+        with path.open("wb") as stream:
+            np.savez(stream, **self.weights)  # type: ignore[arg-type]
 
     @staticmethod
     def load(spec: ModelSpec, path: Path) -> DietModel:
@@ -163,7 +168,10 @@ class DietModel:
         return self._trainer
 
     def sync_from_variables(self, variables: dict[str, Any]) -> None:
-        self.weights = {name: v.numpy() for name, v in variables.items()}
+        self.weights = {**self.weights, **{name: v.numpy() for name, v in variables.items()}}
+
+    def idfs(self) -> list[FloatArray | None]:
+        return [self.weights.get(idf_name(source)) for source, _ in self.spec.sources]
 
     # ------------------------------------------------------------------ inference (NumPy)
     def predict(self, text: EncodedText) -> Prediction:
@@ -257,7 +265,9 @@ class _Trainer:
         self.spec = model.spec
         self.drop_rate = drop_rate
         self.variables = {
-            n: tf.Variable(v, name=n.replace(".", "_")) for n, v in model.weights.items()
+            n: tf.Variable(v, name=n.replace(".", "_"))
+            for n, v in model.weights.items()
+            if not n.startswith("idf.")
         }
         self.learning_rate = tf.Variable(learning_rate, dtype=tf.float32, trainable=False)
         self.adam = _Adam(self.variables, self.learning_rate)
@@ -277,15 +287,16 @@ class _Trainer:
         self.adam.apply(dict(zip(names, grads, strict=True)))
         return {"loss": total, **metrics}
 
-    def _dropout(self, x: Any, seed: Any, site: int) -> Any:
-        if self.drop_rate <= 0:
+    def _dropout(self, x: Any, seed: Any, site: int, training: bool) -> Any:
+        if self.drop_rate <= 0 or not training:
             return x
         keep = tf.random.stateless_uniform(tf.shape(x), seed + tf.constant([0, site])) >= (
             self.drop_rate
         )
         return tf.where(keep, x / (1.0 - self.drop_rate), tf.zeros_like(x))
 
-    def _losses(self, batch: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    def encode(self, batch: dict[str, Any], training: bool = True) -> Any:
+        """The final token states [B, 1 + T, units]: the sentence (CLS) first."""
         spec, v = self.spec, self.variables
         mask = batch["mask"]
         seed = batch["seed"]
@@ -293,28 +304,40 @@ class _Trainer:
         rows = b * t + b  # token rows first, then one sentence row per message
         summed = tf.zeros([rows, spec.input_units])
         for i, (source, _) in enumerate(spec.sources):
-            vals = self._dropout(batch[f"source{i}.vals"], seed, 100 + i)
+            vals = self._dropout(batch[f"source{i}.vals"], seed, 100 + i, training)
             picked = tf.gather(v[input_weight_name(source)], batch[f"source{i}.cols"])
             summed += tf.math.segment_sum(picked * vals[:, None], batch[f"source{i}.segments"])
         tokens = tf.reshape(summed[: b * t], [b, t, spec.input_units])
         sentence = summed[b * t :]
         x = tf.concat([sentence[:, None], tokens], axis=1) + v["input.bias"]
-        x = self._hidden(x, seed)
+        x = self._hidden(x, seed, training)
         cls_marker = tf.concat([v["cls.bias"][None], tf.zeros([t, spec.units])], axis=0)
         positions = tf.minimum(tf.range(t + 1), spec.max_positions - 1)
         x = x + cls_marker[None] + tf.gather(v["positions"], positions)[None]
-        x = self._dropout(x, seed, 1)
+        x = self._dropout(x, seed, 1, training)
         full_mask = tf.concat([tf.ones([b, 1]), mask], axis=1)
         attention_bias = (1.0 - full_mask)[:, None, None, :] * NEG_INF
         for layer in range(spec.layers):
-            x = self._layer(x, attention_bias, f"layer{layer}.", seed, 10 + 10 * layer)
-        x = _layer_norm(x, v["final_ln.gamma"], v["final_ln.beta"])
+            x = self._layer(x, attention_bias, f"layer{layer}.", seed, 10 + 10 * layer, training)
+        return _layer_norm(x, v["final_ln.gamma"], v["final_ln.beta"])
+
+    def intent_scores(self, x: Any) -> Any:
+        v = self.variables
+        embedded = x[:, 0] @ v["intent.kernel"] + v["intent.bias"]
+        return embedded @ tf.transpose(v["intent.labels"])
+
+    def tag_potentials(self, x: Any, head: str) -> Any:
+        return x[:, 1:] @ self.variables[f"{head}.kernel"] + self.variables[f"{head}.bias"]
+
+    def _losses(self, batch: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        spec, v = self.spec, self.variables
+        mask = batch["mask"]
+        x = self.encode(batch)
 
         losses: dict[str, Any] = {}
         metrics: dict[str, Any] = {}
         if spec.n_intents:
-            embedded = x[:, 0] @ v["intent.kernel"] + v["intent.bias"]
-            scores = embedded @ tf.transpose(v["intent.labels"])
+            scores = self.intent_scores(x)
             target = tf.one_hot(batch["intent"], spec.n_intents)
             smoothing = spec.label_smoothing
             target = target * (1.0 - smoothing) + smoothing / spec.n_intents
@@ -324,7 +347,7 @@ class _Trainer:
             metrics["intent_acc"] = tf.reduce_mean(tf.cast(hits, tf.float32))
         lengths = tf.cast(tf.reduce_sum(mask, axis=1), tf.int32)
         for head, _ in spec.tag_heads:
-            potentials = x[:, 1:] @ v[f"{head}.kernel"] + v[f"{head}.bias"]
+            potentials = self.tag_potentials(x, head)
             likelihood = crf_log_likelihood(
                 potentials, batch[f"tags.{head}"], lengths, v[f"{head}.transitions"]
             )
@@ -332,17 +355,19 @@ class _Trainer:
             metrics[f"{head}_loss"] = losses[head]
         return losses, metrics
 
-    def _hidden(self, x: Any, seed: Any) -> Any:
+    def _hidden(self, x: Any, seed: Any, training: bool) -> Any:
         if not self.spec.hidden_sizes:
             return x
         x = tf.nn.relu(x)
         for i in range(len(self.spec.hidden_sizes)):
             x = x @ self.variables[f"hidden{i}.kernel"] + self.variables[f"hidden{i}.bias"]
             if i < len(self.spec.hidden_sizes) - 1:
-                x = self._dropout(tf.nn.relu(x), seed, 50 + i)
+                x = self._dropout(tf.nn.relu(x), seed, 50 + i, training)
         return x
 
-    def _layer(self, x: Any, attention_bias: Any, p: str, seed: Any, site: int) -> Any:
+    def _layer(
+        self, x: Any, attention_bias: Any, p: str, seed: Any, site: int, training: bool
+    ) -> Any:
         v, heads = self.variables, self.spec.heads
         units = self.spec.units
         depth = units // heads
@@ -354,12 +379,13 @@ class _Trainer:
 
         q, k, val = (split(h @ v[p + name]) for name in ("query", "key", "value"))
         scores = tf.matmul(q, k, transpose_b=True) / math.sqrt(depth) + attention_bias
-        weights = self._dropout(tf.nn.softmax(scores), seed, site)
+        weights = self._dropout(tf.nn.softmax(scores), seed, site, training)
         attended = tf.reshape(tf.transpose(weights @ val, [0, 2, 1, 3]), [b, t, units])
-        x = x + self._dropout(attended @ v[p + "output"], seed, site + 1)
+        x = x + self._dropout(attended @ v[p + "output"], seed, site + 1, training)
         h = _layer_norm(x, v[p + "ln2.gamma"], v[p + "ln2.beta"])
         h = tf.nn.relu(h @ v[p + "ffn1.kernel"] + v[p + "ffn1.bias"])
-        return x + self._dropout(h @ v[p + "ffn2.kernel"] + v[p + "ffn2.bias"], seed, site + 2)
+        out = h @ v[p + "ffn2.kernel"] + v[p + "ffn2.bias"]
+        return x + self._dropout(out, seed, site + 2, training)
 
 
 def _layer_norm(x: Any, gamma: Any, beta: Any) -> Any:

@@ -13,6 +13,7 @@ from training.engine.nn.batching import TrainingExample, batch_size_for_epoch, m
 from training.engine.nn.diet_model import DietModel
 
 BATCHES_PER_BUCKET = 20
+FINAL_LEARNING_RATE_FRACTION = 0.1
 EpochReport = Callable[[int, int, dict[str, float]], None]
 
 
@@ -42,6 +43,9 @@ def fit(
     step = 0
     for epoch in range(settings.epochs):
         size = batch_size_for_epoch(settings.batch_size, epoch, settings.epochs)
+        # a linear decay: with few epochs, the last ones settle instead of bouncing around
+        decay = 1.0 - (1.0 - FINAL_LEARNING_RATE_FRACTION) * epoch / max(1, settings.epochs - 1)
+        trainer.learning_rate.assign(settings.learning_rate * decay)
         sums: dict[str, float] = {}
         batches = 0
         for indices in _length_bucketed_batches(examples, size, rng):
@@ -68,7 +72,7 @@ def _length_bucketed_batches(
     shuffled order is cut into chunks of many batches, each chunk sorted by length."""
     order = rng.permutation(len(examples))
     lengths = np.asarray([e.text.n_tokens for e in examples])
-    batches = []
+    batches: list[np.ndarray[Any, Any]] = []
     chunk = size * BATCHES_PER_BUCKET
     for start in range(0, len(order), chunk):
         part = order[start : start + chunk]

@@ -25,7 +25,9 @@ class SourceRows:
     sent_vals: FloatArray
 
     @staticmethod
-    def from_features(features: SparseFeatures | None, dim: int, n_tokens: int) -> SourceRows:
+    def from_features(
+        features: SparseFeatures | None, dim: int, n_tokens: int, idf: FloatArray | None = None
+    ) -> SourceRows:
         if features is None:
             features = SparseFeatures.empty(dim)
         keep = (features.seq_cols < dim) & (features.seq_rows < n_tokens)
@@ -33,6 +35,8 @@ class SourceRows:
         rows = features.seq_rows[keep][order].astype(np.int32)
         cols = features.seq_cols[keep][order].astype(np.int32)
         vals = features.seq_vals[keep][order].astype(np.float32)
+        if idf is not None:
+            vals = vals * idf[cols]
         if rows.size:
             squares = np.bincount(rows, weights=vals.astype(np.float64) ** 2, minlength=n_tokens)
             norms = np.sqrt(squares)[rows]
@@ -40,6 +44,8 @@ class SourceRows:
         sent_keep = features.sent_cols < dim
         sent_cols = features.sent_cols[sent_keep].astype(np.int32)
         sent_vals = features.sent_vals[sent_keep].astype(np.float32)
+        if idf is not None:
+            sent_vals = sent_vals * idf[sent_cols]
         norm = float(np.sqrt(np.sum(sent_vals.astype(np.float64) ** 2)))
         if norm > 0:
             sent_vals = (sent_vals / norm).astype(np.float32)
@@ -58,9 +64,14 @@ def encode_text(
     n_tokens: int,
     features: Sequence[SparseFeatures | None],
     dims: Sequence[int],
+    idfs: Sequence[FloatArray | None] | None = None,
 ) -> EncodedText:
     n = max(n_tokens, 1)
-    rows = tuple(SourceRows.from_features(f, d, n) for f, d in zip(features, dims, strict=True))
+    weights = idfs if idfs is not None else [None] * len(dims)
+    rows = tuple(
+        SourceRows.from_features(f, d, n, w)
+        for f, d, w in zip(features, dims, weights, strict=True)
+    )
     return EncodedText(n, rows)
 
 
@@ -92,3 +103,18 @@ def pack_source(texts: Sequence[EncodedText], source: int, max_tokens: int) -> P
         np.concatenate([p.sent_cols for p in parts]),
         np.concatenate([p.sent_vals for p in parts]),
     )
+
+
+def inverse_document_frequency(
+    items: Sequence[SparseFeatures], dim: int, known: FloatArray | None = None
+) -> FloatArray:
+    """Smoothed IDF of every column (from the sentence features): frequent, uninformative
+    n-grams weigh less, as in TF-IDF. Columns in ``known`` keep their values (fine-tuning)."""
+    counts = np.zeros(dim, dtype=np.float64)
+    for item in items:
+        cols = np.unique(item.sent_cols[item.sent_cols < dim])
+        counts[cols] += 1
+    idf = (np.log((1.0 + len(items)) / (1.0 + counts)) + 1.0).astype(np.float32)
+    if known is not None:
+        idf[: known.size] = known[:dim]
+    return idf
