@@ -46,7 +46,8 @@ setup-demo: install $(SECRET_FILE)
 	export DEBUG=$(DEBUG) SECRET_KEY="$$(cat $(SECRET_FILE))"; \
 	$(BIN)/python manage.py migrate --noinput; \
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0; \
-	$(BIN)/python manage.py setup_demo
+	$(BIN)/python manage.py setup_demo; \
+	$(BIN)/python manage.py train concertbot
 
 serve: install $(SECRET_FILE)
 	export DEBUG=$(DEBUG) SECRET_KEY="$$(cat $(SECRET_FILE))"; \

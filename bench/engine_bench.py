@@ -193,10 +193,12 @@ def child(task: dict[str, Any]) -> dict[str, Any]:
     """One engine measurement, in this (fresh) process."""
     started_process = time.perf_counter()
     from training.engine.cache import TrainingCache
+    from training.engine.component import registered_names
     from training.engine.evaluation import evaluate_nlu
     from training.engine.model import Model
     from training.engine.runner import train
 
+    registered_names()  # imports every component (TensorFlow included): start-up, not training
     import_seconds = time.perf_counter() - started_process
     train_rows = load_jsonl(Path(task["train"]), task.get("limit"))
     if task.get("fraction_of_train"):
@@ -231,7 +233,7 @@ def child(task: dict[str, Any]) -> dict[str, Any]:
         test_examples = _training_data(test_rows).nlu.examples
         evaluation = evaluate_nlu(model, test_examples)
         report["intent_accuracy"] = evaluation["intent"]["accuracy"]
-        entity = evaluation.get("entity", {})
+        entity = evaluation.get("entities", {})
         report["entity_f1_exact"] = entity.get("exact", {}).get("f1")
         if task.get("parse_latency"):
             texts = [r["text"] for r in test_rows[:1000]]

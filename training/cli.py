@@ -4,6 +4,7 @@
           [--seed N]
     test-nlu MODEL NLU_FILE --out REPORT.json
     parse MODEL "text"
+    graph PROJECT_DIR [--nlu-only] [--json]
 
 Progress goes to stdout as plain lines; the LAST stdout line is always one JSON object: the
 training summary, the report's headline figures, the parse result, ``{"refused": true, ...}``
@@ -35,6 +36,7 @@ from training.engine.config import ConfigError
 from training.engine.data import EntitySpan, NluExample
 from training.engine.evaluation import evaluate_nlu
 from training.engine.finetune_check import check_finetune
+from training.engine.graph import build_graph
 from training.engine.model import Model
 from training.engine.runner import FinetuneRefused, TrainResult, train
 
@@ -99,6 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     parse_cmd = commands.add_parser("parse", help="parse one message (Rasa's /model/parse)")
     parse_cmd.add_argument("model", type=Path, help="model archive (or a folder: its newest)")
     parse_cmd.add_argument("text", help="the message")
+
+    graph_cmd = commands.add_parser("graph", help="print the training graph of a project")
+    graph_cmd.add_argument("project", type=Path, help="Rasa project folder")
+    graph_cmd.add_argument("--nlu-only", action="store_true", help="leave out the policies")
+    graph_cmd.add_argument("--json", action="store_true", help="print it as JSON only")
     return parser
 
 
@@ -113,6 +120,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
             return _train(args, out)
         if args.command == "test-nlu":
             return _test_nlu(args, out)
+        if args.command == "graph":
+            return _graph(args, out)
         return _parse(args, out)
     except FinetuneRefused as refused:
         return _finish(out, refusal_summary(refused), EXIT_REFUSED)
@@ -187,6 +196,17 @@ def _parse(args: argparse.Namespace, out: TextIO) -> int:
     finally:
         model.close()
     return _finish(out, result, 0)
+
+
+def _graph(args: argparse.Namespace, out: TextIO) -> int:
+    project_dir: Path = args.project
+    if not project_dir.is_dir():
+        raise NotADirectoryError(f"{project_dir} is not a project folder")
+    data = training_data_from_project(read_project(project_dir))
+    graph = build_graph(data.config, nlu_only=args.nlu_only)
+    if not args.json:
+        out.write(graph.describe() + "\n")
+    return _finish(out, graph.as_dict(), 0)
 
 
 # ------------------------------------------------------------------------ shared with Django

@@ -223,3 +223,18 @@ def test_given_no_base_model_when_fine_tuning_then_exit_2(tmp_path: Path) -> Non
 
     assert code == 2
     assert "no model archive" in summary["error"]
+
+
+def test_given_a_project_when_printing_its_graph_then_nodes_with_inputs_and_json_last(
+    tmp_path: Path,
+) -> None:
+    project = write_tiny_project(tmp_path / "project")
+
+    code, summary = run_in_process("graph", project, cache=tmp_path / "cache")
+
+    assert code == 0
+    names = [node["name"] for node in summary["nodes"]]
+    assert names[0].endswith("_WhitespaceTokenizer")
+    classifier = next(node for node in summary["nodes"] if node["kind"] == "classifier")
+    assert names[0] in classifier["needs"]
+    assert all(need in names for node in summary["nodes"] for need in node["needs"])

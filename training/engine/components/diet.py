@@ -1,5 +1,17 @@
 """DIETClassifier: joint intent classification and entity recognition (in the spirit of DIET,
-Bunk et al. 2020), on the sparse features of the featurizers before it in the pipeline."""
+Bunk et al. 2020), on the sparse features of the featurizers before it in the pipeline.
+
+Defaults differ from Rasa's where measurements on banking77 and snips (bench/engine_bench.py,
+sparse features only) showed a better result for the time:
+
+* ``epochs`` 15 (Rasa: 300): with IDF-weighted, row-normalized inputs, a linearly decaying
+  learning rate and label smoothing, accuracy is flat after ~15 epochs; 300 would take ~30 min.
+* ``embedding_dimension`` 128 (Rasa: 20): intent scores are dot products with the label
+  embeddings, so the dimension caps the rank of the scores; 20 for 77 intents cost ~1.5 points.
+* ``batch_size`` [64, 128] (Rasa: [64, 256]): more steps per epoch learn more in few epochs,
+  and each distinct batch shape keeps buffers in the math libraries (256 added ~300 MB).
+* ``learning_rate`` 0.005 (Rasa: 0.001): 0.01 was unstable, 0.001 too slow for 15 epochs.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +42,7 @@ from training.engine.nn.diet_model import (
     Prediction,
     idf_name,
     initial_weights,
+    transition_penalty_name,
 )
 from training.engine.nn.fitting import FitSettings, fit
 from training.engine.nn.sparse_input import (
@@ -113,10 +126,10 @@ class DIETClassifier(Component):
     @classmethod
     def get_default_config(cls) -> dict[str, Any]:
         return {
-            "epochs": 300,
-            "batch_size": [64, 256],
+            "epochs": 15,
+            "batch_size": [64, 128],
             "learning_rate": 0.005,
-            "embedding_dimension": 20,
+            "embedding_dimension": 128,
             "hidden_layers_sizes": {"text": [], "label": []},
             "transformer_size": 128,
             "number_of_transformer_layers": 1,
@@ -183,18 +196,25 @@ class DIETClassifier(Component):
             model.weights[idf_name(batch.source)] = inverse_document_frequency(
                 items, batch.dim, known
             )
+        for head, scheme in labels.tag_schemes.items():
+            model.weights[transition_penalty_name(head)] = scheme.transition_penalties()
         self.labels, self.model = labels, model
         examples = [
             self._training_example(inputs.features, tokens[i], i, ex, label)
             for i, ex, label in chosen
         ]
         epochs = int(self.config["epochs"])
+        batch_size = _batch_size(self.config["batch_size"])
         if context.finetune_from is not None:
             epochs = math.ceil(epochs * context.epoch_fraction)
+            # the base model went through the growing batch schedule already: fine-tuning
+            # continues where it ended, at the largest batch size (fewer, faster steps)
+            if isinstance(batch_size, tuple):
+                batch_size = batch_size[-1]
         examples, held_out = self._split_held_out(examples, seed)
         settings = FitSettings(
             epochs=epochs,
-            batch_size=_batch_size(self.config["batch_size"]),
+            batch_size=batch_size,
             learning_rate=float(self.config["learning_rate"]),
             drop_rate=float(self.config["drop_rate"]),
             seed=seed,
@@ -394,8 +414,14 @@ class DIETClassifier(Component):
         for head, scheme in self.labels.tag_schemes.items():
             potentials = prediction.potentials[head][:n]
             path, _ = viterbi_decode(potentials, prediction.transitions[head])
-            marginals = tag_marginals(potentials, prediction.transitions[head])
-            decoded[head] = (scheme.decode(path), marginals, path)
+            spans = scheme.decode(path)
+            # marginals (the confidences) cost a forward-backward pass: only when needed
+            marginals = (
+                tag_marginals(potentials, prediction.transitions[head])
+                if spans
+                else np.zeros((0, 0), dtype=np.float32)
+            )
+            decoded[head] = (spans, marginals, path)
         spans, marginals, path = decoded["entity"]
         entities = []
         for span in spans:

@@ -12,6 +12,8 @@ import numpy as np
 from training.engine.nn.diet_model import ModelSpec
 from training.engine.nn.sparse_input import EncodedText, pack_source
 
+PAD_TOKENS = 8
+
 
 @dataclass(frozen=True)
 class TrainingExample:
@@ -27,15 +29,21 @@ def batch_size_for_epoch(batch_size: int | Sequence[int], epoch: int, epochs: in
     sizes = [int(s) for s in batch_size]
     if len(sizes) == 1 or epochs <= 1:
         return max(1, sizes[0])
-    low, high = sizes[0], sizes[-1]
-    return max(1, int(low + (high - low) * epoch / (epochs - 1)))
+    low, high = max(1, sizes[0]), max(1, sizes[-1])
+    grown = int(low + (high - low) * epoch / (epochs - 1))
+    # whole multiples of the first size: a handful of distinct batch shapes per run, since the
+    # math libraries keep buffers per shape and a new size every epoch adds up to gigabytes
+    return min(high, max(low, grown // low * low))
 
 
 def make_batch(
     spec: ModelSpec, examples: Sequence[TrainingExample], seed: tuple[int, int]
 ) -> dict[str, Any]:
     texts = [e.text for e in examples]
-    max_tokens = max(t.n_tokens for t in texts)
+    # padded to a multiple of PAD_TOKENS: few distinct shapes, so the math libraries' per-shape
+    # caches (oneDNN primitives, scratch buffers) stay small over a training run
+    longest = max(t.n_tokens for t in texts)
+    max_tokens = -(-longest // PAD_TOKENS) * PAD_TOKENS
     count = len(texts)
     mask = np.zeros((count, max_tokens), dtype=np.float32)
     for b, text in enumerate(texts):

@@ -10,6 +10,7 @@ import numpy.typing as npt
 import tensorflow as tf
 
 FloatArray = npt.NDArray[np.float32]
+TINY = 1e-30  # keeps log() finite where every path into a tag underflowed
 
 
 def crf_log_likelihood(potentials: Any, tags: Any, lengths: Any, transitions: Any) -> Any:
@@ -24,12 +25,19 @@ def crf_log_likelihood(potentials: Any, tags: Any, lengths: Any, transitions: An
 
 
 def crf_log_partition(potentials: Any, mask: Any, transitions: Any) -> Any:
+    """The forward algorithm, one [B, K] state per step: logsumexp over the previous tag is an
+    exp-space matrix product (shifted by the maxima for stability), so no [B, K, K] tensor is
+    kept per time step for the gradient."""
     first = potentials[:, 0]
+    peak = tf.reduce_max(transitions)
+    exp_transitions = tf.exp(transitions - peak)
     steps = (tf.transpose(potentials[:, 1:], [1, 0, 2]), tf.transpose(mask[:, 1:], [1, 0]))
 
     def step(alpha: Any, inputs: Any) -> Any:
         potential, keep = inputs
-        advanced = tf.reduce_logsumexp(alpha[:, :, None] + transitions[None], axis=1) + potential
+        top = tf.reduce_max(alpha, axis=1, keepdims=True)
+        summed = tf.exp(alpha - top) @ exp_transitions
+        advanced = tf.math.log(summed + TINY) + top + peak + potential
         return tf.where(keep[:, None] > 0, advanced, alpha)
 
     alphas = tf.scan(step, steps, initializer=first)
@@ -56,17 +64,21 @@ def viterbi_decode(potentials: FloatArray, transitions: FloatArray) -> tuple[lis
 
 
 def tag_marginals(potentials: FloatArray, transitions: FloatArray) -> FloatArray:
-    """P(tag at t = k) for one sequence, by forward-backward in log space: [T, K]."""
+    """P(tag at t = k) for one sequence, by scaled forward-backward: [T, K]."""
     length, size = potentials.shape
-    alpha = np.zeros((length, size), dtype=np.float64)
-    beta = np.zeros((length, size), dtype=np.float64)
-    alpha[0] = potentials[0]
+    expt = np.exp(transitions.astype(np.float64) - transitions.max())
+    unary = np.exp(potentials.astype(np.float64) - potentials.max(axis=1, keepdims=True))
+    alpha = np.zeros((length, size))
+    beta = np.ones((length, size))
+    alpha[0] = unary[0] / unary[0].sum()
     for t in range(1, length):
-        alpha[t] = _logsumexp(alpha[t - 1][:, None] + transitions, axis=0) + potentials[t]
+        row = (alpha[t - 1] @ expt) * unary[t]
+        alpha[t] = row / max(row.sum(), 1e-300)
     for t in range(length - 2, -1, -1):
-        beta[t] = _logsumexp(transitions + (potentials[t + 1] + beta[t + 1])[None], axis=1)
-    log_z = _logsumexp(alpha[-1], axis=0)
-    return np.exp(alpha + beta - log_z).astype(np.float32)
+        row = expt @ (unary[t + 1] * beta[t + 1])
+        beta[t] = row / max(row.sum(), 1e-300)
+    joint = alpha * beta
+    return (joint / np.maximum(joint.sum(axis=1, keepdims=True), 1e-300)).astype(np.float32)
 
 
 def _logsumexp(values: Any, axis: int) -> Any:

@@ -78,6 +78,13 @@ def idf_name(source: str) -> str:
     return f"idf.{source}"  # fixed, not trained
 
 
+def transition_penalty_name(head: str) -> str:
+    return f"fixed.{head}.transition_penalties"  # fixed, not trained
+
+
+FIXED_PREFIXES = ("idf.", "fixed.")
+
+
 def initial_weights(spec: ModelSpec, seed: int) -> dict[str, FloatArray]:
     rng = np.random.default_rng(seed)
 
@@ -202,8 +209,13 @@ class DietModel:
             head: (x[1:] @ w[f"{head}.kernel"] + w[f"{head}.bias"]).astype(np.float32)
             for head, _ in spec.tag_heads
         }
-        transitions = {head: w[f"{head}.transitions"] for head, _ in spec.tag_heads}
+        transitions = {head: self.transitions(head) for head, _ in spec.tag_heads}
         return Prediction(scores, potentials, transitions)
+
+    def transitions(self, head: str) -> FloatArray:
+        learned = self.weights[f"{head}.transitions"]
+        penalties = self.weights.get(transition_penalty_name(head))
+        return learned if penalties is None else learned + penalties
 
     def _hidden_numpy(self, x: FloatArray) -> FloatArray:
         if not self.spec.hidden_sizes:
@@ -267,7 +279,7 @@ class _Trainer:
         self.variables = {
             n: tf.Variable(v, name=n.replace(".", "_"))
             for n, v in model.weights.items()
-            if not n.startswith("idf.")
+            if not n.startswith(FIXED_PREFIXES)
         }
         self.learning_rate = tf.Variable(learning_rate, dtype=tf.float32, trainable=False)
         self.adam = _Adam(self.variables, self.learning_rate)
@@ -303,10 +315,20 @@ class _Trainer:
         b, t = tf.shape(mask)[0], tf.shape(mask)[1]
         rows = b * t + b  # token rows first, then one sentence row per message
         summed = tf.zeros([rows, spec.input_units])
-        for i, (source, _) in enumerate(spec.sources):
+        for i, (source, dim) in enumerate(spec.sources):
+            # a sparse [rows, dim] x dense [dim, units] product: no [nonzeros, units] tensor
+            # (the gathered rows) exists forward or backward, which bounds training memory
             vals = self._dropout(batch[f"source{i}.vals"], seed, 100 + i, training)
-            picked = tf.gather(v[input_weight_name(source)], batch[f"source{i}.cols"])
-            summed += tf.math.segment_sum(picked * vals[:, None], batch[f"source{i}.segments"])
+            indices = tf.stack(
+                [
+                    tf.cast(batch[f"source{i}.segments"], tf.int64),
+                    tf.cast(batch[f"source{i}.cols"], tf.int64),
+                ],
+                axis=1,
+            )
+            shape = tf.stack([tf.cast(rows, tf.int64), tf.constant(dim, tf.int64)])
+            features = tf.SparseTensor(indices, vals, shape)
+            summed += tf.sparse.sparse_dense_matmul(features, v[input_weight_name(source)])
         tokens = tf.reshape(summed[: b * t], [b, t, spec.input_units])
         sentence = summed[b * t :]
         x = tf.concat([sentence[:, None], tokens], axis=1) + v["input.bias"]
@@ -348,9 +370,11 @@ class _Trainer:
         lengths = tf.cast(tf.reduce_sum(mask, axis=1), tf.int32)
         for head, _ in spec.tag_heads:
             potentials = self.tag_potentials(x, head)
-            likelihood = crf_log_likelihood(
-                potentials, batch[f"tags.{head}"], lengths, v[f"{head}.transitions"]
-            )
+            transitions = v[f"{head}.transitions"]
+            penalties = self.model.weights.get(transition_penalty_name(head))
+            if penalties is not None:
+                transitions = transitions + tf.constant(penalties)
+            likelihood = crf_log_likelihood(potentials, batch[f"tags.{head}"], lengths, transitions)
             losses[head] = -tf.reduce_mean(likelihood)
             metrics[f"{head}_loss"] = losses[head]
         return losses, metrics

@@ -8,10 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from training.engine.messages import Token
 
 OUTSIDE = "O"
 BILOU_PREFIXES = ("B", "I", "L", "U")
+FORBIDDEN = -1e4  # a transition penalty no learned score can outweigh
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,27 @@ class TagScheme:
     @property
     def size(self) -> int:
         return len(self.tags)
+
+    def transition_penalties(self) -> npt.NDArray[np.float32]:
+        """[K, K] additive penalties on tag transitions (from row to column): 0 where BILOU
+        allows the pair, ``FORBIDDEN`` where it doesn't (``B-x``/``I-x`` must go on with
+        ``I-x``/``L-x``; anything else must be followed by ``O``, ``B-y`` or ``U-y``). IO tags
+        allow everything. With them, the CRF only ever scores and decodes well-formed spans."""
+        size = self.size
+        penalties = np.zeros((size, size), dtype=np.float32)
+        if not self.bilou:
+            return penalties
+        prefixes = [""] + [p for _ in self.labels for p in BILOU_PREFIXES]
+        labels = [""] + [label for label in self.labels for _ in BILOU_PREFIXES]
+        for a in range(size):
+            for b in range(size):
+                if prefixes[a] in ("B", "I"):
+                    ok = prefixes[b] in ("I", "L") and labels[b] == labels[a]
+                else:
+                    ok = prefixes[b] in ("", "B", "U")
+                if not ok:
+                    penalties[a, b] = FORBIDDEN
+        return penalties
 
     def encode(self, spans: Sequence[LabeledSpan], n_tokens: int) -> list[int]:
         """Tag ids for ``n_tokens`` tokens; later spans never overwrite earlier ones."""

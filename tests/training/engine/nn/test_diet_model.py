@@ -74,8 +74,9 @@ def test_given_a_shrunk_source_when_widening_then_it_is_refused() -> None:
         raise AssertionError("a shrinking vocabulary must be refused")
 
 
-def test_given_a_batch_size_range_when_scheduling_then_it_grows_linearly() -> None:
+def test_given_a_batch_size_range_when_scheduling_then_it_grows_in_steps_of_the_first() -> None:
     sizes = [batch_size_for_epoch([64, 256], e, 5) for e in range(5)]
 
-    assert sizes == [64, 112, 160, 208, 256]
+    assert sizes == [64, 64, 128, 192, 256]
+    assert batch_size_for_epoch([64, 100], 4, 5) == 100
     assert batch_size_for_epoch(32, 3, 5) == 32
