@@ -1,6 +1,8 @@
-"""factory_boy factories for the annotation models."""
+"""factory_boy factories: users, assistants with members and roles, and their items."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
@@ -14,8 +16,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("username",)
 
     username = factory.Sequence(lambda n: f"user{n}")
-    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
-    password = factory.django.Password("password")
+    password = factory.django.Password("secret-pass")
 
 
 class AssistantFactory(factory.django.DjangoModelFactory):
@@ -31,7 +32,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
     assistant = factory.SubFactory(AssistantFactory)
     user = factory.SubFactory(UserFactory)
-    role = m.Role.ANNOTATOR
+    role = m.Role.VIEWER
 
 
 class ProjectFileFactory(factory.django.DjangoModelFactory):
@@ -51,6 +52,7 @@ class IntentFactory(factory.django.DjangoModelFactory):
 
     assistant = factory.SubFactory(AssistantFactory)
     name = factory.Sequence(lambda n: f"intent_{n}")
+    position = factory.Sequence(lambda n: n)
 
 
 class EntityFactory(factory.django.DjangoModelFactory):
@@ -65,18 +67,19 @@ class IntentBlockFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = m.IntentBlock
 
-    assistant = factory.SubFactory(AssistantFactory)
-    intent = factory.SubFactory(IntentFactory, assistant=factory.SelfAttribute("..assistant"))
+    intent = factory.SubFactory(IntentFactory)
+    assistant = factory.SelfAttribute("intent.assistant")
 
 
 class ExampleFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = m.Example
 
-    assistant = factory.SubFactory(AssistantFactory)
-    block = factory.SubFactory(IntentBlockFactory, assistant=factory.SelfAttribute("..assistant"))
-    intent = factory.LazyAttribute(lambda e: e.block.intent)
-    text = factory.Sequence(lambda n: f"fly to Berlin number {n}")
+    block = factory.SubFactory(IntentBlockFactory)
+    intent = factory.SelfAttribute("block.intent")
+    assistant = factory.SelfAttribute("block.assistant")
+    text = factory.Sequence(lambda n: f"book a table for {n} people")
+    position = factory.Sequence(lambda n: n)
 
 
 class EntitySpanFactory(factory.django.DjangoModelFactory):
@@ -84,11 +87,28 @@ class EntitySpanFactory(factory.django.DjangoModelFactory):
         model = m.EntitySpan
 
     example = factory.SubFactory(ExampleFactory)
-    assistant = factory.LazyAttribute(lambda s: s.example.assistant)
-    start = 7
-    end = 13
-    entity = "city"
-    value = "Berlin"
+    assistant = factory.SelfAttribute("example.assistant")
+    start = 0
+    end = 4
+    entity = "thing"
+    value = factory.LazyAttribute(lambda o: o.example.text[o.start : o.end])
+
+
+class ResponseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Response
+
+    assistant = factory.SubFactory(AssistantFactory)
+    name = factory.Sequence(lambda n: f"utter_{n}")
+
+
+class ResponseVariationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.ResponseVariation
+
+    response = factory.SubFactory(ResponseFactory)
+    text = factory.Sequence(lambda n: f"Hello {n}")
+    position = factory.Sequence(lambda n: n)
 
 
 class StoryFactory(factory.django.DjangoModelFactory):
@@ -97,6 +117,7 @@ class StoryFactory(factory.django.DjangoModelFactory):
 
     assistant = factory.SubFactory(AssistantFactory)
     name = factory.Sequence(lambda n: f"story {n}")
+    kind = m.StoryKind.STORY
 
 
 class StoryStepFactory(factory.django.DjangoModelFactory):
@@ -107,3 +128,8 @@ class StoryStepFactory(factory.django.DjangoModelFactory):
     position = factory.Sequence(lambda n: n)
     kind = m.StepKind.INTENT
     name = "greet"
+
+
+def member(assistant: m.Assistant, role: str, **user: Any) -> Any:
+    """A user with ``role`` on ``assistant``."""
+    return MembershipFactory(assistant=assistant, role=role, user=UserFactory(**user)).user

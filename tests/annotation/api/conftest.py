@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from annotation.models import Assistant, Role
-from tests.annotation.api.factories import AssistantFactory, IntentFactory, UserFactory, member
+from tests.factories import AssistantFactory, IntentFactory, UserFactory, member
 
 
 def api_url(assistant: Assistant | int, resource: str = "", pk: int | None = None) -> str:

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from annotation.models import Assistant, Intent, Membership, Role
 from tests.annotation.api.conftest import api_url
-from tests.annotation.api.factories import AssistantFactory, UserFactory, member
+from tests.factories import AssistantFactory, UserFactory, member
 
 
 def test_given_memberships_when_listing_assistants_then_only_mine_are_listed_with_my_role(

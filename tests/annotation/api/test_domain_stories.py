@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from annotation.models import Assistant, ResponseVariation, StoryStep, TrainingConfig
 from tests.annotation.api.conftest import api_url
-from tests.annotation.api.factories import (
+from tests.factories import (
     ResponseVariationFactory,
     StoryFactory,
     StoryStepFactory,

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from annotation.models import Assistant, EntitySpan, Example, Intent, IntentBlock, StoryStep
 from tests.annotation.api.conftest import api_url
-from tests.annotation.api.factories import (
+from tests.factories import (
     AssistantFactory,
     EntitySpanFactory,
     ExampleFactory,

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from annotation.models import Assistant, Intent
 from tests.annotation.api.conftest import api_url
-from tests.annotation.api.factories import (
+from tests.factories import (
     EntitySpanFactory,
     ExampleFactory,
     IntentBlockFactory,

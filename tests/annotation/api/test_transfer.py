@@ -15,8 +15,8 @@ from rest_framework.test import APIClient
 
 from annotation.models import Assistant, Example, Intent, Membership, Role
 from tests.annotation.api.conftest import api_url
-from tests.annotation.api.factories import UserFactory
 from tests.conftest import rasa_project_dirs
+from tests.factories import UserFactory
 
 PROJECTS = rasa_project_dirs()
 needs_projects = pytest.mark.skipif(not PROJECTS, reason="../shared/data/rasa-projects is absent")

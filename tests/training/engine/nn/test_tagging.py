@@ -40,3 +40,19 @@ def test_given_tokens_when_locating_characters_then_overlapping_tokens_are_found
 
     assert token_span(tokens, 7, 15) == (2, 3)
     assert token_span(tokens, 3, 4) is None
+
+
+def test_given_bilou_tags_when_building_penalties_then_only_well_formed_pairs_are_free() -> None:
+    scheme = TagScheme(("city", "date"))
+    tag = {name: i for i, name in enumerate(scheme.tags)}
+
+    penalties = scheme.transition_penalties()
+
+    assert penalties[tag["B-city"], tag["L-city"]] == 0
+    assert penalties[tag["I-city"], tag["I-city"]] == 0
+    assert penalties[tag["L-city"], tag["U-date"]] == 0
+    assert penalties[tag["O"], tag["B-date"]] == 0
+    assert penalties[tag["B-city"], tag["O"]] < -1000
+    assert penalties[tag["B-city"], tag["L-date"]] < -1000
+    assert penalties[tag["O"], tag["I-city"]] < -1000
+    assert not TagScheme(("city",), bilou=False).transition_penalties().any()
