@@ -535,16 +535,12 @@ def test_given_typo_in_config_when_read_then_suggestion() -> None:
     assert (problem.file, problem.line, problem.suggestion) == ("config.yml", 2, "pipeline")
 
 
-def test_given_big_nlu_file_when_read_then_fast() -> None:
-    import time
-
+def test_given_big_nlu_file_when_read_then_every_example_is_there() -> None:
+    # speed is measured by `make bench` (bench/import_bench.py), not asserted here
     lines = ['version: "3.1"', "nlu:"]
     for i in range(1000):
         lines += [f"- intent: intent_{i}", "  examples: |"]
         lines += [f"    - example {j} in [Berlin](city) # {i}" for j in range(100)]
     data = "\n".join(lines).encode()
-    started = time.monotonic()
     project = read_files({"domain.yml": DOMAIN, "data/nlu.yml": data})
-    elapsed = time.monotonic() - started
     assert sum(len(b.examples) for b in project.nlu if isinstance(b, IntentBlock)) == 100_000
-    assert elapsed < 10
