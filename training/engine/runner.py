@@ -13,6 +13,7 @@ runner reports ``Progress(node, metrics={"done": 1.0, "restored": 0.0 | 1.0, "se
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -44,6 +45,7 @@ from training.engine.component import (
     component_class,
 )
 from training.engine.data import TrainingData
+from training.engine.finetune_check import check_finetune
 from training.engine.fingerprint import FinetuneKey, data_fingerprint, node_fingerprint
 from training.engine.graph import Graph, Node, build_graph
 
@@ -116,9 +118,10 @@ def train(
 ) -> TrainResult:
     """Train ``data`` into a new archive in ``out_dir``.
 
-    ``finetune_base``: a model archive, or a folder whose newest archive is the base. When
-    ``checker`` is given it runs first and a refusal raises ``FinetuneRefused`` before any node
-    trains. ``epoch_fraction`` applies to fine-tuning only.
+    ``finetune_base``: a model archive, or a folder whose newest archive is the base. The
+    fine-tune checker (``finetune_check.check_finetune`` unless ``checker`` replaces it) runs
+    first, and a refusal raises ``FinetuneRefused`` before any node trains.
+    ``epoch_fraction`` applies to fine-tuning only.
     """
     started = time.perf_counter()
     if epoch_fraction <= 0:
@@ -131,6 +134,8 @@ def train(
     out_dir.mkdir(parents=True, exist_ok=True)
     workspace = Path(tempfile.mkdtemp(prefix=".parley-train-", dir=out_dir))
     try:
+        if checker is None:
+            checker = functools.partial(check_finetune, nlu_only=nlu_only)
         base = _open_base(finetune_base, data, checker, workspace) if finetune_base else None
         run = _Run(
             graph=graph,
@@ -170,14 +175,13 @@ def _ignore_progress(progress: Progress) -> None:
 
 
 def _open_base(
-    finetune_base: Path, data: TrainingData, checker: Checker | None, workspace: Path
+    finetune_base: Path, data: TrainingData, checker: Checker, workspace: Path
 ) -> _Base:
     path = resolve_archive(finetune_base)
     metadata = read_metadata(path)
-    if checker is not None:
-        verdict = checker(metadata, data)
-        if not verdict.allowed:
-            raise FinetuneRefused(verdict)
+    verdict = checker(metadata, data)
+    if not verdict.allowed:
+        raise FinetuneRefused(verdict)
     root = extract_archive(path, workspace / "base")
     return _Base(path, metadata, root)
 

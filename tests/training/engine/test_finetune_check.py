@@ -5,6 +5,7 @@ from dataclasses import asdict, replace
 from typing import Any
 
 from training.engine.archive import labels_of
+from training.engine.component import component_class
 from training.engine.config import resolve_config
 from training.engine.data import (
     DomainSpec,
@@ -53,6 +54,10 @@ EXAMPLES = (
     ),
 )
 DATA = TrainingData(config=CONFIG, domain=DOMAIN, nlu=NluData(examples=EXAMPLES))
+
+DIET_EMBEDDING_DEFAULT: int = component_class("DIETClassifier").get_default_config()[
+    "embedding_dimension"
+]
 
 
 def metadata_of(data: TrainingData, **extra: Any) -> dict[str, Any]:
@@ -125,7 +130,7 @@ def test_given_a_key_written_out_with_its_default_when_checked_then_counts_as_un
     current = with_pipeline(
         {"name": "WhitespaceTokenizer"},
         {"name": "CountVectorsFeaturizer"},
-        {"name": "DIETClassifier", "epochs": 5, "embedding_dimension": 20},
+        {"name": "DIETClassifier", "epochs": 5, "embedding_dimension": DIET_EMBEDDING_DEFAULT},
     )
 
     assert check_finetune(metadata_of(DATA), current).allowed
@@ -145,13 +150,14 @@ def test_given_a_changed_hyperparameter_when_checked_then_refused_naming_node_an
     current = with_pipeline(
         {"name": "WhitespaceTokenizer"},
         {"name": "CountVectorsFeaturizer"},
-        {"name": "DIETClassifier", "epochs": 5, "embedding_dimension": 30},
+        {"name": "DIETClassifier", "epochs": 5, "embedding_dimension": DIET_EMBEDDING_DEFAULT + 7},
     )
 
     found = differences(DATA, current)
 
+    change = f"changed {DIET_EMBEDDING_DEFAULT} -> {DIET_EMBEDDING_DEFAULT + 7}"
     assert found == [
-        Difference("config", "2_DIETClassifier.embedding_dimension", "changed", "changed 20 -> 30")
+        Difference("config", "2_DIETClassifier.embedding_dimension", "changed", change)
     ]
 
 
