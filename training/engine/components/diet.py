@@ -55,6 +55,7 @@ from training.engine.nn.tagging import LabeledSpan, TagScheme, token_span
 WEIGHTS_FILE = "weights.npz"
 META_FILE = "meta.json"
 TAG_HEADS = ("entity", "role", "group")
+FINETUNE_LEARNING_RATE_FRACTION = 0.3
 
 D = TypeVar("D", bound="DIETClassifier")
 
@@ -205,17 +206,20 @@ class DIETClassifier(Component):
         ]
         epochs = int(self.config["epochs"])
         batch_size = _batch_size(self.config["batch_size"])
+        learning_rate = float(self.config["learning_rate"])
         if context.finetune_from is not None:
             epochs = math.ceil(epochs * context.epoch_fraction)
-            # the base model went through the growing batch schedule already: fine-tuning
-            # continues where it ended, at the largest batch size (fewer, faster steps)
+            # the base model went through the schedule already: fine-tuning continues near
+            # where it ended, at the largest batch size (fewer, faster steps) and a lower
+            # learning rate (a full one first undoes some of what the base model learned)
             if isinstance(batch_size, tuple):
                 batch_size = batch_size[-1]
+            learning_rate *= FINETUNE_LEARNING_RATE_FRACTION
         examples, held_out = self._split_held_out(examples, seed)
         settings = FitSettings(
             epochs=epochs,
             batch_size=batch_size,
-            learning_rate=float(self.config["learning_rate"]),
+            learning_rate=learning_rate,
             drop_rate=float(self.config["drop_rate"]),
             seed=seed,
             evaluate_every=int(self.config["evaluate_every_number_of_epochs"]),

@@ -33,7 +33,7 @@ def batch_size_for_epoch(batch_size: int | Sequence[int], epoch: int, epochs: in
     grown = int(low + (high - low) * epoch / (epochs - 1))
     # whole multiples of the first size: a handful of distinct batch shapes per run, since the
     # math libraries keep buffers per shape and a new size every epoch adds up to gigabytes
-    return min(high, max(low, grown // low * low))
+    return high if grown >= high else max(low, grown // low * low)
 
 
 def make_batch(

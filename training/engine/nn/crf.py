@@ -52,10 +52,12 @@ def viterbi_decode(potentials: FloatArray, transitions: FloatArray) -> tuple[lis
         return [], 0.0
     score = potentials[0].copy()
     backpointers = np.zeros(potentials.shape, dtype=np.int64)
+    columns = np.arange(potentials.shape[1])
     for t in range(1, length):
         candidates = score[:, None] + transitions
-        backpointers[t] = candidates.argmax(axis=0)
-        score = candidates.max(axis=0) + potentials[t]
+        best = candidates.argmax(axis=0)
+        backpointers[t] = best
+        score = candidates[best, columns] + potentials[t]
     best = [int(score.argmax())]
     for t in range(length - 1, 0, -1):
         best.append(int(backpointers[t, best[-1]]))

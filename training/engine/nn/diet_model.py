@@ -190,7 +190,9 @@ class DietModel:
             table = w[input_weight_name(source)]
             if rows.tok_cols.size:
                 picked = table[rows.tok_cols] * rows.tok_vals[:, None]
-                np.add.at(tokens, rows.tok_rows, picked)
+                # rows are sorted: one reduceat per run of a token's entries (np.add.at is slow)
+                starts = np.flatnonzero(np.diff(rows.tok_rows, prepend=-1))
+                tokens[rows.tok_rows[starts]] += np.add.reduceat(picked, starts, axis=0)
             if rows.sent_cols.size:
                 sentence += rows.sent_vals @ table[rows.sent_cols]
         x = np.concatenate([sentence[None], tokens], axis=0) + w["input.bias"]

@@ -4,7 +4,12 @@ import numpy as np
 import tensorflow as tf
 
 from tests.training.engine.nn.toy_data import TOY_EXAMPLES, ToyPipeline
-from training.engine.nn.batching import TrainingExample, batch_size_for_epoch, make_batch
+from training.engine.nn.batching import (
+    PAD_TOKENS,
+    TrainingExample,
+    batch_size_for_epoch,
+    make_batch,
+)
 from training.engine.nn.diet_model import DietModel, ModelSpec, initial_weights
 from training.engine.nn.sparse_input import EncodedText, encode_text
 
@@ -41,7 +46,7 @@ def test_given_a_padded_batch_when_encoding_then_each_row_matches_the_numpy_forw
     potentials = trainer.tag_potentials(states, "entity").numpy()
 
     assert scores.shape == (5, 3)
-    assert potentials.shape == (5, 2, 5)
+    assert potentials.shape == (5, PAD_TOKENS, 5)  # padded to a multiple of PAD_TOKENS
     for row, text in enumerate(texts[:5]):
         single = model.predict(text)
         assert single.intent_scores is not None
