@@ -174,9 +174,7 @@ def _ignore_progress(progress: Progress) -> None:
     pass
 
 
-def _open_base(
-    finetune_base: Path, data: TrainingData, checker: Checker, workspace: Path
-) -> _Base:
+def _open_base(finetune_base: Path, data: TrainingData, checker: Checker, workspace: Path) -> _Base:
     path = resolve_archive(finetune_base)
     metadata = read_metadata(path)
     verdict = checker(metadata, data)
