@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from annotation.management.commands.setup_demo import DEMO_DIR
+from annotation.models import Assistant
 
 pytestmark = pytest.mark.django_db
 
@@ -50,3 +51,10 @@ def test_given_the_demo_folder_when_setting_up_then_concertbot_is_imported_and_v
     assert Intent.objects.filter(assistant=bot).count() >= 13
     assert Example.objects.filter(assistant=bot).count() >= 200
     assert Story.objects.filter(assistant=bot).count() >= 20
+
+
+@pytest.mark.django_db
+def test_given_setup_demo_when_run_then_the_demo_assistant_has_a_description() -> None:
+    call_command("setup_demo", stdout=StringIO())
+
+    assert Assistant.objects.get(name="concertbot").description.startswith("Parley's demo")

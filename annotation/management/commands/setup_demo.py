@@ -17,6 +17,7 @@ from django.db import transaction
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo" / "concertbot"
 DEMO_NAME = "concertbot"
+DEMO_DESCRIPTION = "Parley's demo: finds concerts and venues, and asks what music you like."
 
 
 class Command(BaseCommand):
@@ -64,6 +65,8 @@ class Command(BaseCommand):
             assistant = assistant_import_from_path(name=DEMO_NAME, path=DEMO_DIR, replace=True)
         except (ProjectError, ArchiveError) as exc:
             raise CommandError(f"The demo assistant in {DEMO_DIR} did not import: {exc}") from exc
+        assistant.description = DEMO_DESCRIPTION
+        assistant.save(update_fields=["description", "updated_at"])
         self.stdout.write(
             self.style.SUCCESS(f"Imported the demo assistant {assistant.name!r} from {DEMO_DIR}.")
         )
