@@ -14,39 +14,16 @@ from annotation.rasa_io.types import (
     EntityAnnotation,
     Example,
     IntentBlock,
-    Origin,
     Project,
     ProjectFileInfo,
 )
 from annotation.rasa_io.writer import render_project
+from tests.annotation.rasa_io.compare import strip_lines
 from tests.conftest import SHARED_DATA, rasa_project_dirs
 
 PROJECTS = rasa_project_dirs()
 NLU_BENCHMARKS = [SHARED_DATA / "nlu" / name / "train.yml" for name in ("snips", "banking77")]
 EMPTY_DOMAIN = b'version: "3.1"\n'
-
-
-def _strip_lines(value: Any) -> Any:
-    """``value`` with origin lines zeroed and file versions dropped (both change on export)."""
-    if isinstance(value, Origin):
-        return Origin(value.file, 0)
-    if isinstance(value, ProjectFileInfo):
-        sections = tuple(s for s in value.sections if s != "version")
-        return dataclasses.replace(value, version=None, sections=sections)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {
-            f.name: _strip_lines(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if f.init
-        }
-        return dataclasses.replace(value, **changes)
-    if isinstance(value, tuple):
-        return tuple(_strip_lines(item) for item in value)
-    if isinstance(value, list):
-        return [_strip_lines(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _strip_lines(item) for key, item in value.items()}
-    return value
 
 
 def _first_difference(left: Any, right: Any, path: str = "project") -> str | None:
@@ -75,7 +52,7 @@ def _first_difference(left: Any, right: Any, path: str = "project") -> str | Non
 
 
 def _assert_same_content(original: Project, again: Project) -> None:
-    left, right = _strip_lines(original), _strip_lines(again)
+    left, right = strip_lines(original), strip_lines(again)
     assert left == right, _first_difference(left, right)
 
 

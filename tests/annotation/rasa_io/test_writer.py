@@ -38,6 +38,7 @@ from annotation.rasa_io.types import (
     TrainingConfig,
 )
 from annotation.rasa_io.writer import render_project, write_project
+from tests.annotation.rasa_io.compare import strip_lines
 
 
 def _text(files: dict[str, bytes], path: str) -> str:
@@ -46,29 +47,6 @@ def _text(files: dict[str, bytes], path: str) -> str:
 
 def _load(files: dict[str, bytes], path: str) -> Any:
     return yaml.safe_load(files[path])
-
-
-def _strip_lines(value: Any) -> Any:
-    """The value with every origin's line set to 0 (lines move when a file is rewritten)."""
-    if isinstance(value, Origin):
-        return Origin(value.file, 0)
-    if isinstance(value, ProjectFileInfo):
-        sections = tuple(s for s in value.sections if s != "version")
-        return dataclasses.replace(value, version=None, sections=sections)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {
-            f.name: _strip_lines(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if f.init
-        }
-        return dataclasses.replace(value, **changes)
-    if isinstance(value, tuple):
-        return tuple(_strip_lines(item) for item in value)
-    if isinstance(value, list):
-        return [_strip_lines(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _strip_lines(item) for key, item in value.items()}
-    return value
 
 
 # ------------------------------------------------------------------------------ a full project
@@ -375,7 +353,7 @@ def test_given_full_project_when_rendered_and_read_again_then_content_is_identic
 
     again = read_files(render_project(project))
 
-    assert _strip_lines(again) == _strip_lines(project)
+    assert strip_lines(again) == strip_lines(project)
 
 
 def test_given_full_project_when_rendered_twice_then_bytes_are_identical() -> None:
