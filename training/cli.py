@@ -3,6 +3,7 @@
     train PROJECT_DIR --out MODELS_DIR [--finetune [MODEL]] [--epoch-fraction F] [--nlu-only]
           [--seed N]
     test-nlu MODEL NLU_FILE --out REPORT.json
+    test-stories MODEL STORIES_FILE --out REPORT.json
     parse MODEL "text"
     graph PROJECT_DIR [--nlu-only] [--json]
 
@@ -17,23 +18,26 @@ lives outside ``training.engine``; the training cache follows ``PARLEY_CACHE_DIR
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import json
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, Protocol, TextIO
 
 from annotation.rasa_io.errors import ProjectError
+from annotation.rasa_io.markup import parse_markup
 from annotation.rasa_io.reader import read_files, read_project
 from training.adapters import nlu_examples_from_project, training_data_from_project
 from training.engine.archive import ArchiveError, resolve_archive
 from training.engine.cache import TrainingCache
 from training.engine.component import Progress, UnknownComponentError
 from training.engine.config import ConfigError
-from training.engine.data import EntitySpan, NluExample
+from training.engine.data import EntitySpan, NluExample, StoryEvent, StorySpec
+from training.engine.dialogue.evaluation import evaluate_stories
 from training.engine.evaluation import evaluate_nlu
 from training.engine.finetune_check import check_finetune
 from training.engine.graph import build_graph
@@ -98,6 +102,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     test_cmd.add_argument("--out", type=Path, required=True, help="where to write the report")
 
+    stories_cmd = commands.add_parser("test-stories", help="replay test stories on a model")
+    stories_cmd.add_argument("model", type=Path, help="model archive (or a folder: its newest)")
+    stories_cmd.add_argument(
+        "stories_file",
+        type=Path,
+        help="Rasa stories YAML file, a folder of them, or a project folder (its tests/)",
+    )
+    stories_cmd.add_argument("--out", type=Path, required=True, help="where to write the report")
+    stories_cmd.add_argument(
+        "--no-nlu", action="store_true", help="don't classify the stories' user texts"
+    )
+
     parse_cmd = commands.add_parser("parse", help="parse one message (Rasa's /model/parse)")
     parse_cmd.add_argument("model", type=Path, help="model archive (or a folder: its newest)")
     parse_cmd.add_argument("text", help="the message")
@@ -120,6 +136,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
             return _train(args, out)
         if args.command == "test-nlu":
             return _test_nlu(args, out)
+        if args.command == "test-stories":
+            return _test_stories(args, out)
         if args.command == "graph":
             return _graph(args, out)
         return _parse(args, out)
@@ -189,6 +207,59 @@ def _test_nlu(args: argparse.Namespace, out: TextIO) -> int:
     return _finish(out, summary, 0)
 
 
+def _test_stories(args: argparse.Namespace, out: TextIO) -> int:
+    stories = read_test_stories(args.stories_file)
+    model = Model.load(resolve_archive(args.model))
+    started = time.perf_counter()
+    try:
+        parse_intent = None if args.no_nlu or not model.pipeline else _intent_parser(model)
+        report = evaluate_stories(model, stories, parse_intent=parse_intent)
+    finally:
+        model.close()
+    report["model_id"] = model.id
+    report["stories_file"] = str(args.stories_file)
+    report["seconds"] = round(time.perf_counter() - started, 3)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    out.write(
+        f"{report['stories']} stories: {report['stories_correct']} with every action right "
+        f"({report['conversation_accuracy']:.4f}); action accuracy "
+        f"{report['action_accuracy']:.4f} over {report['actions']} actions, "
+        f"weighted F1 {report['weighted_f1']:.4f}\n"
+    )
+    nlu = report["nlu"]
+    if nlu is not None:
+        out.write(
+            f"NLU on {nlu['user_turns']} user texts: intent accuracy "
+            f"{nlu['intent_accuracy']:.4f}; {nlu['stories_correct']} stories right with NLU "
+            f"({nlu['conversation_accuracy']:.4f})\n"
+        )
+    for failed in report["failed_stories"]:
+        out.write(
+            f"  failed: {failed['story']}: expected {failed['expected']}, "
+            f"predicted {failed['predicted']} ({failed['policy']})\n"
+        )
+    summary = {
+        "report": str(args.out),
+        "model_id": model.id,
+        "stories": report["stories"],
+        "conversation_accuracy": report["conversation_accuracy"],
+        "action_accuracy": report["action_accuracy"],
+        "weighted_f1": report["weighted_f1"],
+        "failed_stories": [failed["story"] for failed in report["failed_stories"]],
+        "nlu_conversation_accuracy": nlu["conversation_accuracy"] if nlu else None,
+    }
+    return _finish(out, summary, 0)
+
+
+def _intent_parser(model: Model) -> Callable[[str], str | None]:
+    def parse_intent(text: str) -> str | None:
+        intent = model.process(text).intent
+        return None if intent is None else intent.get("name")
+
+    return parse_intent
+
+
 def _parse(args: argparse.Namespace, out: TextIO) -> int:
     model = Model.load(resolve_archive(args.model))
     try:
@@ -223,6 +294,45 @@ def read_nlu_examples(path: Path) -> list[NluExample]:
         return [_jsonl_example(line) for line in path.read_text("utf-8").splitlines() if line]
     project = read_files({f"data/{path.name}": path.read_bytes(), "domain.yml": _MINIMAL_DOMAIN})
     return nlu_examples_from_project(project)
+
+
+def read_test_stories(path: Path) -> list[StorySpec]:
+    """The stories (and rules) of a Rasa stories file, a folder of them, or a project folder
+    (its ``tests/``)."""
+    if path.is_dir():
+        folder = path / "tests" if (path / "tests").is_dir() else path
+        files = sorted(file for file in folder.glob("*") if file.suffix in (".yml", ".yaml"))
+        if not files:
+            raise FileNotFoundError(f"no test stories in {folder}")
+    elif path.is_file():
+        files = [path]
+    else:
+        raise FileNotFoundError(f"no stories file at {path}")
+    # read as training data (not tests/) so that the adapter keeps them
+    contents = {f"data/{index}_{file.name}": file.read_bytes() for index, file in enumerate(files)}
+    project = read_files({**contents, "domain.yml": _MINIMAL_DOMAIN})
+    return [
+        dataclasses.replace(story, events=tuple(_with_markup_entities(e) for e in story.events))
+        for story in training_data_from_project(project).stories
+    ]
+
+
+def _with_markup_entities(event: StoryEvent) -> StoryEvent:
+    """A test story's user text annotates its entities (``[afghan](cuisine) food``)."""
+    if event.kind == "or":
+        alternatives = tuple(_with_markup_entities(e) for e in event.alternatives)
+        return dataclasses.replace(event, alternatives=alternatives)
+    if event.kind != "intent" or not event.text or event.entities:
+        return event
+    try:
+        text, spans = parse_markup(event.text)
+    except ValueError:
+        return event
+    entities = tuple(
+        {"entity": span.entity, "value": span.value, "role": span.role, "group": span.group}
+        for span in spans
+    )
+    return dataclasses.replace(event, text=text, entities=entities)
 
 
 def _jsonl_example(line: str) -> NluExample:

@@ -5,11 +5,18 @@ from __future__ import annotations
 import shutil
 import tempfile
 import weakref
+from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from training.engine.archive import NODES, ArchiveError, extract_archive, read_metadata
 from training.engine.component import Component, component_class
+from training.engine.data import StoryEvent
+from training.engine.dialogue import PolicyDecision
+from training.engine.dialogue.domain import domain_from_dict
+from training.engine.dialogue.ensemble import PolicyEnsemble
+from training.engine.dialogue.policy import DialoguePolicy
 from training.engine.messages import Message
 
 
@@ -58,10 +65,26 @@ class Model:
             component.process(message)
         return message
 
+    def predict_next_action(self, events: Sequence[StoryEvent]) -> PolicyDecision:
+        """The next bot action after the conversation ``events`` (see ``engine.dialogue``)."""
+        return self.ensemble.predict_next_action(events)
+
+    @cached_property
+    def ensemble(self) -> PolicyEnsemble:
+        domain = domain_from_dict(dict(self.metadata.get("domain") or {}))
+        policies: list[DialoguePolicy] = [
+            policy for policy in self.policies if _is_dialogue_policy(policy)
+        ]
+        return PolicyEnsemble(domain, policies)
+
     def close(self) -> None:
         """Remove the unpacked files now (components are loaded; they stay usable)."""
         if self._cleanup is not None:
             self._cleanup()
+
+
+def _is_dialogue_policy(policy: Component) -> TypeGuard[DialoguePolicy]:
+    return callable(getattr(policy, "predict", None)) and hasattr(policy, "priority")
 
 
 def _load_node(entry: dict[str, Any], directory: Path) -> Component:

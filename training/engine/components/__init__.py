@@ -9,6 +9,7 @@ from training.engine.components import (  # noqa: F401
     regex_extractor,
     regex_featurizer,
     response_selector,
+    rule_policy,
     synonyms,
     tokenizers,
 )

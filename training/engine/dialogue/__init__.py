@@ -9,6 +9,11 @@ The contract between the engine and the running assistant (``training/serving.py
 * ``Model.predict_next_action(events)`` returns a ``PolicyDecision``: the chosen action, its
   confidence, the policy that decided, and every known action with its score (sorted, highest
   first), for interactive learning's bar list.
+
+Modules: ``states`` (DialogueState, StateTracker: events -> states), ``trackers`` (training
+dialogues: or-steps, checkpoints, augmentation, samples), ``policy`` (the ``predict(states,
+actions) -> PolicyPrediction | None`` protocol and priorities), ``actions`` (every action name),
+``loops`` (whether a form can use a user turn), ``ensemble``, ``evaluation`` (test stories).
 """
 
 from __future__ import annotations
