@@ -407,3 +407,120 @@ class StoryStep(models.Model):
                 condition=Q(kind__in=[k.value for k in StepKind]), name="step_kind_valid"
             ),
         ]
+
+
+# ----------------------------------------------------------------------------- conversations
+
+
+class Conversation(TimeStampedModel):
+    """A conversation with the running assistant: one per (assistant, sender_id).
+
+    The snapshot columns (slots, active loop, latest action, ...) are kept up to date by
+    ``annotation.services.conversations.conversation_append_events`` for lists and filters;
+    the events themselves are the truth (``Event.data`` holds each Rasa event dict).
+    """
+
+    assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="conversations")
+    sender_id = models.CharField(max_length=255)
+    channel = models.CharField(max_length=100, blank=True, default="")
+    started_at = models.DateTimeField()
+    latest_event_at = models.DateTimeField()
+    slots = models.JSONField(default=dict, blank=True)
+    active_loop = models.CharField(max_length=200, null=True, blank=True)
+    latest_action_name = models.CharField(max_length=200, null=True, blank=True)
+    paused = models.BooleanField(default=False)
+    followup_action = models.CharField(max_length=200, null=True, blank=True)
+    model_id = models.CharField(max_length=64, blank=True, default="")
+    event_count = models.PositiveIntegerField(default=0)  # the next event's position
+    # position of the latest restart / session_started event (the tracker starts there)
+    session_position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-latest_event_at", "-id"]
+        indexes = [
+            models.Index(fields=["assistant", "-latest_event_at"], name="conversation_latest"),
+            models.Index(fields=["assistant", "channel"], name="conversation_channel"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assistant", "sender_id"], name="conversation_unique_sender"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.sender_id
+
+
+class EventKind(models.TextChoices):
+    USER = "user"
+    ACTION = "action"
+    BOT = "bot"
+    SLOT = "slot"
+    ACTIVE_LOOP = "active_loop"
+    RESTART = "restart"
+    SESSION_STARTED = "session_started"
+    REWIND = "rewind"
+    UNDO = "undo"
+    RESET_SLOTS = "reset_slots"
+    ACTION_EXECUTION_REJECTED = "action_execution_rejected"
+    FOLLOWUP = "followup"
+    PAUSE = "pause"
+    RESUME = "resume"
+    OTHER = "other"  # any other Rasa event (entities, loop_interrupted, ...): see ``data``
+
+
+class Event(models.Model):
+    """One event of a conversation, with the columns a reviewer filters on."""
+
+    assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="events")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    position = models.PositiveIntegerField()
+    timestamp = models.DateTimeField()
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    intent = models.CharField(max_length=200, null=True, blank=True)
+    intent_confidence = models.FloatField(null=True, blank=True)
+    action = models.CharField(max_length=200, null=True, blank=True)
+    policy = models.CharField(max_length=200, null=True, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    entities = models.JSONField(default=list, blank=True)
+    slot_name = models.CharField(max_length=200, null=True, blank=True)
+    slot_value = models.JSONField(null=True, blank=True)
+    text = models.TextField(null=True, blank=True)
+    data = models.JSONField(default=dict)  # the full Rasa event dict
+
+    class Meta:
+        ordering = ["conversation_id", "position"]
+        indexes = [
+            models.Index(fields=["assistant", "intent"], name="event_intent"),
+            models.Index(fields=["assistant", "intent_confidence"], name="event_intent_conf"),
+            models.Index(fields=["assistant", "action"], name="event_action"),
+            models.Index(fields=["assistant", "policy"], name="event_policy"),
+            models.Index(fields=["assistant", "confidence"], name="event_confidence"),
+            models.Index(fields=["assistant", "slot_name"], name="event_slot"),
+            models.Index(fields=["assistant", "timestamp"], name="event_time"),
+            models.Index(fields=["conversation", "kind", "position"], name="event_kind"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "position"], name="event_unique_position"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in EventKind]), name="event_kind_valid"
+            ),
+        ]
+
+
+class EventEntity(models.Model):
+    """An entity of a user event, one row each, for the reviewer's entity filter."""
+
+    assistant = models.ForeignKey(
+        Assistant, on_delete=models.CASCADE, related_name="event_entities"
+    )
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="entity_rows")
+    entity = models.CharField(max_length=200)
+    value = models.TextField(blank=True, default="")
+    role = models.CharField(max_length=200, null=True, blank=True)
+    group = models.CharField(max_length=200, null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["assistant", "entity"], name="evententity_entity")]

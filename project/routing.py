@@ -4,4 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-websocket_urlpatterns: list[Any] = []
+from django.urls import path
+
+from training.bots.consumers import ChatConsumer
+
+websocket_urlpatterns: list[Any] = [
+    path("ws/bots/<str:assistant>/chat/", ChatConsumer.as_asgi()),
+]

@@ -1,0 +1,235 @@
+"""Recorded conversations: events stored with their filter columns, tracker JSON, YAML story."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from annotation.models import Conversation, Event, EventEntity
+from annotation.selectors.conversations import (
+    conversation_list,
+    conversation_story_yaml,
+    conversation_tracker,
+)
+from annotation.services.conversations import (
+    conversation_append_events,
+    conversation_get_or_create,
+    conversation_replace_events,
+)
+from tests.factories import AssistantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def user(text: str, intent: str, confidence: float = 0.9, **entities: str) -> dict[str, Any]:
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {
+            "text": text,
+            "intent": {"name": intent, "confidence": confidence},
+            "entities": [
+                {"entity": k, "value": v, "start": 0, "end": 1} for k, v in entities.items()
+            ],
+        },
+        "input_channel": "rest",
+        "message_id": f"m-{text}",
+    }
+
+
+def action(name: str, policy: str = "RulePolicy", confidence: float = 1.0) -> dict[str, Any]:
+    return {"event": "action", "name": name, "policy": policy, "confidence": confidence}
+
+
+CONVERSATION = [
+    {"event": "action", "name": "action_session_start", "timestamp": 1000.0},
+    {"event": "session_started", "timestamp": 1000.0},
+    action("action_listen"),
+    user("I live in Berlin", "inform", 0.42, city="Berlin"),
+    {"event": "slot", "name": "city", "value": "Berlin"},
+    action("utter_ok", "MemoizationPolicy", 0.8),
+    {"event": "bot", "text": "Noted.", "data": {}},
+    action("action_listen"),
+]
+
+
+@pytest.fixture
+def conversation() -> Conversation:
+    assistant = AssistantFactory(name="tiny")
+    conversation = conversation_get_or_create(
+        assistant=assistant, sender_id="alice", channel="rest"
+    )
+    conversation_append_events(conversation=conversation, events=CONVERSATION)
+    return conversation
+
+
+def test_given_events_when_appended_then_rows_have_positions_and_filter_columns(
+    conversation: Conversation,
+) -> None:
+    rows = list(Event.objects.filter(conversation=conversation).order_by("position"))
+
+    assert [r.position for r in rows] == list(range(8))
+    assert rows[3].kind == "user"
+    assert (rows[3].intent, rows[3].intent_confidence) == ("inform", 0.42)
+    assert rows[3].text == "I live in Berlin"
+    assert (rows[4].slot_name, rows[4].slot_value) == ("city", "Berlin")
+    assert (rows[5].action, rows[5].policy, rows[5].confidence) == (
+        "utter_ok",
+        "MemoizationPolicy",
+        0.8,
+    )
+    assert EventEntity.objects.get(event=rows[3]).entity == "city"
+    conversation.refresh_from_db()
+    assert conversation.slots == {"city": "Berlin"}
+    assert conversation.event_count == 8
+    assert conversation.latest_action_name == "action_listen"
+    assert conversation.session_position == 1
+
+
+def test_given_a_second_batch_when_appended_then_positions_continue(
+    conversation: Conversation,
+) -> None:
+    conversation_append_events(conversation=conversation, events=[user("bye", "goodbye")])
+
+    assert Event.objects.filter(conversation=conversation).latest("position").position == 8
+    assert conversation.event_count == 9
+
+
+def test_given_conversations_when_filtered_then_each_reviewer_filter_selects(
+    conversation: Conversation, django_assert_num_queries: Any
+) -> None:
+    other = conversation_get_or_create(
+        assistant=conversation.assistant, sender_id="bob", channel="socketio"
+    )
+    conversation_append_events(conversation=other, events=[user("hi", "greet", 0.99)])
+    assistant = conversation.assistant
+
+    def senders(**filters: Any) -> list[str]:
+        return [c.sender_id for c in conversation_list(assistant=assistant, **filters)]
+
+    with django_assert_num_queries(1):
+        assert senders(intent="inform") == ["alice"]
+    assert senders(intent="greet") == ["bob"]
+    assert senders(action="utter_ok") == ["alice"]
+    assert senders(policy="MemoizationPolicy") == ["alice"]
+    assert senders(entity="city") == ["alice"]
+    assert senders(slot="city") == ["alice"]
+    assert senders(max_confidence=0.5) == ["alice"]
+    assert senders(channel="socketio") == ["bob"]
+    assert set(senders()) == {"alice", "bob"}
+
+
+def test_given_a_conversation_when_tracker_read_then_it_has_rasas_shape(
+    conversation: Conversation,
+) -> None:
+    tracker = conversation_tracker(conversation=conversation, slot_defaults={"city": None})
+
+    assert tracker["sender_id"] == "alice"
+    assert tracker["slots"] == {"city": "Berlin"}
+    assert tracker["latest_message"]["intent"]["name"] == "inform"
+    assert tracker["latest_message"]["text"] == "I live in Berlin"
+    assert tracker["latest_action_name"] == "action_listen"
+    assert tracker["latest_action"] == {"action_name": "action_listen"}
+    assert tracker["active_loop"] == {}
+    assert tracker["paused"] is False
+    assert tracker["followup_action"] is None
+    assert tracker["latest_input_channel"] == "rest"
+    assert [e["event"] for e in tracker["events"]][1:4] == ["session_started", "action", "user"]
+    assert isinstance(tracker["latest_event_time"], float)
+
+
+def test_given_a_rewind_when_appended_then_the_user_message_and_its_slots_are_undone(
+    conversation: Conversation,
+) -> None:
+    conversation_append_events(conversation=conversation, events=[{"event": "rewind"}])
+
+    tracker = conversation_tracker(
+        conversation=conversation, slot_defaults={"city": None}, include_events="APPLIED"
+    )
+    assert tracker["slots"] == {"city": None}
+    assert [e["event"] for e in tracker["events"]] == ["session_started", "action"]
+    conversation.refresh_from_db()
+    assert conversation.slots == {}
+
+
+def test_given_a_restart_when_tracker_read_then_only_events_after_it_are_included(
+    conversation: Conversation,
+) -> None:
+    conversation_append_events(
+        conversation=conversation, events=[action("action_restart"), {"event": "restart"}]
+    )
+
+    tracker = conversation_tracker(conversation=conversation, slot_defaults={"city": None})
+    everything = conversation_tracker(conversation=conversation, include_events="ALL")
+
+    assert [e["event"] for e in tracker["events"]] == ["restart"]
+    assert tracker["slots"] == {"city": None}
+    assert len(everything["events"]) == 10
+
+
+def test_given_events_when_replaced_then_only_the_new_ones_remain(
+    conversation: Conversation,
+) -> None:
+    conversation_replace_events(conversation=conversation, events=[user("hi", "greet")])
+
+    assert list(conversation.events.values_list("kind", flat=True)) == ["user"]
+    assert conversation.slots == {}
+    assert not EventEntity.objects.filter(event__conversation=conversation).exists()
+
+
+def test_given_a_conversation_when_exported_then_it_is_a_rasa_yaml_story(
+    conversation: Conversation,
+) -> None:
+    conversation_append_events(
+        conversation=conversation,
+        events=[
+            user("book", "book"),
+            action("restaurant_form"),
+            {"event": "active_loop", "name": "restaurant_form"},
+        ],
+    )
+
+    text = conversation_story_yaml(conversation=conversation)
+
+    document = yaml.safe_load(text)
+    assert document["version"] == "3.1"
+    [story] = document["stories"]
+    assert story["story"] == "alice"
+    assert story["steps"] == [
+        {"intent": "inform", "entities": [{"city": "Berlin"}]},
+        {"slot_was_set": [{"city": "Berlin"}]},
+        {"action": "utter_ok"},
+        {"intent": "book"},
+        {"action": "restaurant_form"},
+        {"active_loop": "restaurant_form"},
+    ]
+
+
+def test_given_a_conversation_without_channel_when_a_channel_speaks_then_it_is_kept(
+    conversation: Conversation,
+) -> None:
+    other = conversation_get_or_create(assistant=conversation.assistant, sender_id="api")
+    conversation_get_or_create(assistant=conversation.assistant, sender_id="api", channel="rest")
+    conversation_get_or_create(assistant=conversation.assistant, sender_id="api", channel="x")
+
+    other.refresh_from_db()
+    assert other.channel == "rest"
+
+
+def test_given_the_migrated_database_then_every_reviewer_filter_has_an_index() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Event._meta.db_table)
+        entity_constraints = connection.introspection.get_constraints(
+            cursor, EventEntity._meta.db_table
+        )
+    indexed = {tuple(c["columns"]) for c in constraints.values() if c["index"]}
+    for column in ("intent", "intent_confidence", "action", "policy", "confidence", "slot_name"):
+        assert ("assistant_id", column) in indexed
+    assert ("assistant_id", "timestamp") in indexed
+    assert ("assistant_id", "entity") in {
+        tuple(c["columns"]) for c in entity_constraints.values() if c["index"]
+    }

@@ -1,0 +1,372 @@
+"""The running assistant: its active model, and conversations handled and recorded.
+
+The active model of an assistant is the newest archive in its models folder
+(``training.services.assistant_models_dir``). Every process keeps the models it loaded, keyed
+by archive path, and on each message compares the folder's modification time with what it saw
+(one ``stat``), so a newly trained model serves the next message in every process without a
+restart. Loading goes through ``load_model`` (tests replace it with a fake).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from annotation.models import Asset, Assistant, Conversation
+from annotation.selectors.conversations import (
+    conversation_events,
+    conversation_get,
+    conversation_tracker,
+    tracker_json,
+)
+from annotation.services.conversations import (
+    conversation_append_events,
+    conversation_get_or_create,
+    conversation_replace_events,
+)
+from annotation.tracker import TrackerState
+from training.engine.archive import SUFFIX, ArchiveError
+from training.engine.model import Model
+from training.runtime.action_server import ActionServerResult, call_action_server
+from training.runtime.domain import RuntimeDomain
+from training.runtime.turn import ActionCaller, Turn, predict, story_events
+from training.services import assistant_models_dir
+
+ACTION_TIMEOUT_S = 5.0
+
+load_model: Callable[[Path], Any] = Model.load
+
+
+class ServingError(Exception):
+    code = "serving_error"
+    http_status = 400
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+class NoModelError(ServingError):
+    code = "no_model"
+    http_status = 409
+
+
+class ModelLoadError(ServingError):
+    code = "model_load_failed"
+    http_status = 500
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    path: Path
+    model: Any
+    domain: RuntimeDomain
+
+    @property
+    def id(self) -> str:
+        metadata = getattr(self.model, "metadata", {}) or {}
+        return str(metadata.get("id") or "")
+
+
+class _ModelCache:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._newest: dict[Path, tuple[int, Path | None]] = {}
+        self._models: dict[Path, ServedModel] = {}
+
+    def newest(self, directory: Path) -> Path | None:
+        try:
+            stamp = os.stat(directory).st_mtime_ns
+        except FileNotFoundError:
+            return None
+        seen = self._newest.get(directory)
+        if seen is not None and seen[0] == stamp:
+            return seen[1]
+        archives = sorted(
+            p for p in directory.glob(f"*{SUFFIX}") if p.is_file() and not p.name.startswith(".")
+        )
+        newest = archives[-1] if archives else None
+        self._newest[directory] = (stamp, newest)
+        return newest
+
+    def get(self, path: Path) -> ServedModel:
+        served = self._models.get(path)
+        if served is not None:
+            return served
+        with self._lock:
+            served = self._models.get(path)
+            if served is None:
+                try:
+                    model = load_model(path)
+                except ArchiveError as error:
+                    raise ModelLoadError(f"The active model cannot be loaded: {error}") from error
+                metadata = getattr(model, "metadata", {}) or {}
+                served = ServedModel(
+                    path, model, RuntimeDomain.from_metadata(metadata.get("domain"))
+                )
+                # keep only the newest model of each folder
+                for old in [p for p in self._models if p.parent == path.parent]:
+                    del self._models[old]
+                self._models[path] = served
+        return served
+
+    def clear(self) -> None:
+        with self._lock:
+            self._newest.clear()
+            self._models.clear()
+
+
+_cache = _ModelCache()
+
+
+def serving_cache_clear() -> None:
+    _cache.clear()
+
+
+def assistant_active_model(*, assistant: Assistant) -> ServedModel | None:
+    """The assistant's active model (loaded once per process), or None when it has none."""
+    path = _cache.newest(assistant_models_dir(assistant=assistant))
+    return _cache.get(path) if path is not None else None
+
+
+def _require_model(assistant: Assistant) -> ServedModel:
+    served = assistant_active_model(assistant=assistant)
+    if served is None:
+        raise NoModelError(f"Assistant {assistant.name!r} has no trained model yet: train one.")
+    return served
+
+
+def assistant_action_endpoint(*, assistant: Assistant) -> str | None:
+    """``action_endpoint.url`` of the assistant's ``endpoints.yml``, if it has one."""
+    content = (
+        Asset.objects.filter(assistant=assistant, path="endpoints.yml")
+        .values_list("content", flat=True)
+        .first()
+    )
+    if content is None:
+        return None
+    try:
+        document = yaml.safe_load(bytes(content).decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError):
+        return None
+    endpoint = document.get("action_endpoint") if isinstance(document, dict) else None
+    url = endpoint.get("url") if isinstance(endpoint, dict) else None
+    return str(url) if url else None
+
+
+def _action_caller(assistant: Assistant) -> ActionCaller | None:
+    url = assistant_action_endpoint(assistant=assistant)
+    if url is None:
+        return None
+
+    def call(
+        action: str, sender_id: str, tracker: Mapping[str, Any], domain: Mapping[str, Any]
+    ) -> ActionServerResult:
+        return call_action_server(
+            url=url,
+            action=action,
+            sender_id=sender_id,
+            tracker=tracker,
+            domain=domain,
+            timeout=ACTION_TIMEOUT_S,
+        )
+
+    return call
+
+
+@functools.lru_cache(maxsize=1)
+def _empty_domain() -> RuntimeDomain:
+    return RuntimeDomain()
+
+
+def _turn(
+    *, assistant: Assistant, served: ServedModel, conversation: Conversation, channel: str
+) -> Turn:
+    return Turn(
+        model=served.model,
+        domain=served.domain,
+        sender_id=conversation.sender_id,
+        channel=channel,
+        history=conversation_events(conversation=conversation),
+        call_action=_action_caller(assistant),
+    )
+
+
+def _record(turn: Turn, conversation: Conversation, served: ServedModel) -> None:
+    if turn.new:
+        conversation_append_events(
+            conversation=conversation,
+            events=turn.new,
+            slot_defaults=turn.domain.slot_defaults(),
+            model_id=served.id,
+        )
+
+
+def _open(
+    assistant: Assistant, sender_id: str, channel: str
+) -> tuple[ServedModel, Conversation, Turn]:
+    served = _require_model(assistant)
+    conversation = conversation_get_or_create(
+        assistant=assistant, sender_id=sender_id, channel=channel, model_id=served.id
+    )
+    turn = _turn(assistant=assistant, served=served, conversation=conversation, channel=channel)
+    latest = conversation.latest_event_at.timestamp() if conversation.event_count else None
+    if turn.session_expired(latest):
+        turn.start_session()
+    return served, conversation, turn
+
+
+def assistant_handle_message(
+    *,
+    assistant: Assistant,
+    sender_id: str,
+    text: str,
+    channel: str,
+    metadata: Mapping[str, Any] | None = None,
+    parse_data: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Handle a user message: parse it, record it with the slots it sets, predict and run the
+    assistant's actions until it listens; return the bot messages for the channel."""
+    served, conversation, turn = _open(assistant, sender_id, channel)
+    try:
+        turn.receive(text, parse_data or served.model.parse(text), metadata)
+        turn.predict_and_run()
+    finally:
+        _record(turn, conversation, served)
+    return turn.messages
+
+
+def assistant_parse(*, assistant: Assistant, text: str) -> dict[str, Any]:
+    parsed: dict[str, Any] = _require_model(assistant).model.parse(text)
+    return parsed
+
+
+def conversation_log_message(
+    *,
+    assistant: Assistant,
+    sender_id: str,
+    text: str,
+    parse_data: Mapping[str, Any] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Record a user message (and the slots it sets) without predicting; the tracker."""
+    served, conversation, turn = _open(assistant, sender_id, "")
+    turn.receive(text, parse_data or served.model.parse(text), metadata)
+    _record(turn, conversation, served)
+    return turn.tracker()
+
+
+def conversation_predict(*, assistant: Assistant, sender_id: str) -> dict[str, Any]:
+    """The next action's scores, policy and confidence; runs nothing."""
+    served = _require_model(assistant)
+    conversation = conversation_get_or_create(assistant=assistant, sender_id=sender_id)
+    turn = _turn(assistant=assistant, served=served, conversation=conversation, channel="")
+    decision = predict(served.model, story_events(turn.state.applied))
+    scores = decision.as_dict()["scores"] or [
+        {"action": decision.action, "score": decision.confidence}
+    ]
+    return {
+        "scores": scores,
+        "policy": decision.policy,
+        "confidence": decision.confidence,
+        "tracker": turn.tracker(),
+    }
+
+
+def conversation_execute(
+    *,
+    assistant: Assistant,
+    sender_id: str,
+    name: str,
+    policy: str | None = None,
+    confidence: float | None = None,
+) -> dict[str, Any]:
+    """Run the action ``name`` (nothing predicted after it): ``{tracker, messages}``."""
+    served, conversation, turn = _open(assistant, sender_id, "")
+    try:
+        turn.run(name, policy=policy, confidence=confidence)
+    finally:
+        _record(turn, conversation, served)
+    return {"tracker": turn.tracker(), "messages": turn.messages}
+
+
+def conversation_trigger_intent(
+    *,
+    assistant: Assistant,
+    sender_id: str,
+    intent: str,
+    entities: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Inject the intent as if the user said it, then predict and run: ``{tracker, messages}``."""
+    served, conversation, turn = _open(assistant, sender_id, "")
+    parse = {
+        "intent": {"name": intent, "confidence": 1.0},
+        "entities": [
+            {"entity": k, "value": v, "start": None, "end": None}
+            for k, v in (entities or {}).items()
+        ],
+        "text": f"EXTERNAL: {intent}",
+    }
+    try:
+        turn.receive(f"EXTERNAL: {intent}", parse)
+        turn.predict_and_run()
+    finally:
+        _record(turn, conversation, served)
+    return {"tracker": turn.tracker(), "messages": turn.messages}
+
+
+def conversation_tracker_json(
+    *, assistant: Assistant, sender_id: str, include_events: str = "AFTER_RESTART"
+) -> dict[str, Any]:
+    """The tracker of ``sender_id`` (an empty one for a conversation not yet recorded)."""
+    served = assistant_active_model(assistant=assistant)
+    domain = served.domain if served else _empty_domain()
+    mode = include_events.upper()
+    if mode not in ("ALL", "AFTER_RESTART", "APPLIED", "NONE"):
+        raise ServingError(
+            f"include_events must be ALL, AFTER_RESTART, APPLIED or NONE, not {mode}"
+        )
+    conversation = conversation_get(assistant=assistant, sender_id=sender_id)
+    if conversation is None:  # reading creates nothing
+        state = TrackerState.empty(domain.slot_defaults())
+        return tracker_json(sender_id=sender_id, state=state, events=None if mode == "NONE" else [])
+    return conversation_tracker(
+        conversation=conversation,
+        slot_defaults=domain.slot_defaults(),
+        include_events=mode,  # type: ignore[arg-type]
+    )
+
+
+def assistant_domain(*, assistant: Assistant) -> dict[str, Any]:
+    return _require_model(assistant).domain.as_rasa_dict()
+
+
+def conversation_events_add(
+    *,
+    assistant: Assistant,
+    sender_id: str,
+    events: list[Mapping[str, Any]],
+    replace: bool = False,
+) -> dict[str, Any]:
+    """Append events to the conversation (or replace all of them); the tracker after."""
+    served = assistant_active_model(assistant=assistant)
+    domain = served.domain if served else _empty_domain()
+    defaults = domain.slot_defaults()
+    for event in events:
+        if not isinstance(event, Mapping) or not isinstance(event.get("event"), str):
+            raise ServingError('Every event must be an object with an "event" name.')
+    conversation = conversation_get_or_create(assistant=assistant, sender_id=sender_id)
+    if replace:
+        conversation_replace_events(
+            conversation=conversation, events=events, slot_defaults=defaults
+        )
+    else:
+        conversation_append_events(conversation=conversation, events=events, slot_defaults=defaults)
+    return conversation_tracker(conversation=conversation, slot_defaults=defaults)
