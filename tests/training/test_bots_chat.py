@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
@@ -53,7 +54,10 @@ def chat(user: Any, path: str, messages: list[Any]) -> tuple[bool, list[Any]]:
         await communicator.disconnect()
         return connected, received
 
-    return async_to_sync(run)()
+    # a thread of its own: Playwright's sync API (the browser tests) keeps an event loop
+    # running in the main thread for the whole session
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 def test_given_a_member_when_chatting_then_the_assistant_answers_and_records(
