@@ -30,7 +30,7 @@ DEFAULT_POLICIES: tuple[dict[str, Any], ...] = (
     {"name": "TEDPolicy"},
 )
 # Rasa policies Parley will implement; until then a config naming them still trains its NLU
-PENDING_POLICIES = frozenset({"RulePolicy", "TEDPolicy", "KerasPolicy", "UnexpecTEDIntentPolicy"})
+PENDING_POLICIES = frozenset({"UnexpecTEDIntentPolicy"})
 
 
 class ConfigError(ValueError):

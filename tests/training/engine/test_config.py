@@ -41,7 +41,8 @@ def test_given_no_policies_when_resolved_then_defaults_and_warnings_for_the_unim
         (0, "MemoizationPolicy")
     ]
     assert len(resolved.warnings) == 2
-    assert "RulePolicy is not implemented yet" in resolved.warnings[0]
+    assert "'RulePolicy'" in resolved.warnings[0]
+    assert "left out of the trained model" in resolved.warnings[0]
     assert "TEDPolicy" in resolved.warnings[1]
 
 

@@ -83,7 +83,7 @@ def test_given_a_graph_when_printed_then_readable_text_and_a_json_dict() -> None
 
     assert "5_DIETClassifier [classifier] <- 0_WhitespaceTokenizer, 1_RegexFeaturizer" in text
     assert "policy_0_MemoizationPolicy [policy] <- data" in text
-    assert "warning: RulePolicy is not implemented yet" in text
+    assert "warning: unknown policy 'RulePolicy': left out of the trained model" in text
     assert json.loads(json.dumps(as_dict))["nodes"][4]["config"]["analyzer"] == "char_wb"
 
 

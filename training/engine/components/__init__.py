@@ -4,6 +4,7 @@ from training.engine.components import (  # noqa: F401
     count_vectors,
     diet,
     fallback,
+    keras_policy,
     lexical_featurizer,
     memoization,
     regex_extractor,
@@ -11,5 +12,6 @@ from training.engine.components import (  # noqa: F401
     response_selector,
     rule_policy,
     synonyms,
+    ted_policy,
     tokenizers,
 )
