@@ -34,7 +34,11 @@ from annotation.services.conversations import (
 from annotation.tracker import TrackerState
 from training.engine.archive import SUFFIX, ArchiveError
 from training.engine.model import Model
-from training.runtime.action_server import ActionServerResult, call_action_server
+from training.runtime.action_server import (
+    NO_ACTION_ENDPOINT,
+    ActionServerResult,
+    call_action_server,
+)
 from training.runtime.domain import RuntimeDomain
 from training.runtime.turn import ActionCaller, Turn, predict, story_events
 from training.services import assistant_models_dir
@@ -161,16 +165,20 @@ def assistant_action_endpoint(*, assistant: Assistant) -> str | None:
     return str(url) if url else None
 
 
-def _action_caller(assistant: Assistant) -> ActionCaller | None:
-    url = assistant_action_endpoint(assistant=assistant)
-    if url is None:
-        return None
+def _action_caller(assistant: Assistant) -> ActionCaller:
+    """Calls the assistant's action server. The endpoint is looked up on the first call only:
+    most turns run no custom action, and a message should not read endpoints.yml for nothing."""
+    url: list[str | None] = []
 
     def call(
         action: str, sender_id: str, tracker: Mapping[str, Any], domain: Mapping[str, Any]
     ) -> ActionServerResult:
+        if not url:
+            url.append(assistant_action_endpoint(assistant=assistant))
+        if url[0] is None:
+            return ActionServerResult(error=NO_ACTION_ENDPOINT)
         return call_action_server(
-            url=url,
+            url=url[0],
             action=action,
             sender_id=sender_id,
             tracker=tracker,

@@ -375,7 +375,7 @@ def test_given_an_ongoing_conversation_when_a_message_comes_then_queries_stay_fe
         say(assistant, "/greet")
 
     # conversation, its session's events, endpoints.yml, then one locked write
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(8):
         say(assistant, '/inform{"city": "Rome"}')
 
 

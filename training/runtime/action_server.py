@@ -12,6 +12,9 @@ from typing import Any
 RASA_SDK_VERSION = "3.6.0"
 
 
+NO_ACTION_ENDPOINT = "no action_endpoint in endpoints.yml"
+
+
 @dataclass(frozen=True)
 class ActionServerResult:
     events: list[dict[str, Any]] = field(default_factory=list)

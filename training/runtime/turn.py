@@ -18,7 +18,7 @@ from annotation.selectors.conversations import tracker_json
 from annotation.tracker import RESETTING, TrackerState, tracker_fold
 from training.engine.data import StoryEvent
 from training.engine.dialogue import PolicyDecision
-from training.runtime.action_server import ActionServerResult
+from training.runtime.action_server import NO_ACTION_ENDPOINT, ActionServerResult
 from training.runtime.domain import REQUESTED_SLOT, RuntimeDomain
 from training.runtime.responses import channel_message, render_response
 from training.runtime.slots import extract_slots, form_trigger_slots
@@ -343,7 +343,7 @@ class Turn:
 
     def _run_custom(self, name: str, executed: dict[str, Any]) -> None:
         if self.call_action is None:
-            self.add({**executed, "metadata": {"error": "no action_endpoint in endpoints.yml"}})
+            self.add({**executed, "metadata": {"error": NO_ACTION_ENDPOINT}})
             return
         result = self.call_action(name, self.sender_id, self.tracker(), self.domain.as_rasa_dict())
         if result.rejected:
