@@ -1,8 +1,9 @@
 """``config.yml`` -> the pipeline and policies to train, with every default filled in.
 
 An empty pipeline (or policy list) means Rasa's defaults. A pipeline component Parley does not
-know is an error that names what it supports; a policy Parley does not implement yet is left out
-with a warning, so that Rasa projects still train their NLU.
+know is an error that names what it supports (components that need downloaded language models
+are trained as their nearest equivalent, see ``substitutes.py``); a policy Parley does not
+implement yet is left out with a warning, so that Rasa projects still train their NLU.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from training.engine.component import Component, component_class, registered_names
 from training.engine.data import EngineConfig
+from training.engine.substitutes import substitute_pipeline
 
 DEFAULT_PIPELINE: tuple[dict[str, Any], ...] = (
     {"name": "WhitespaceTokenizer"},
@@ -66,10 +68,14 @@ class ResolvedConfig:
 
 
 def resolve_config(config: EngineConfig) -> ResolvedConfig:
-    warnings: list[str] = []
     pipeline_as_written = config.pipeline or DEFAULT_PIPELINE
     policies_as_written = config.policies or DEFAULT_POLICIES
-    pipeline = tuple(_pipeline_step(index, item) for index, item in enumerate(pipeline_as_written))
+    substituted, warnings = substitute_pipeline(pipeline_as_written)
+    pipeline = tuple(
+        _pipeline_step(index, item)
+        for index, item in enumerate(substituted)
+        if item is not None  # left out (see substitutes.py); the others keep their numbers
+    )
     policies: list[Step] = []
     for index, item in enumerate(policies_as_written):
         step = _policy_step(index, item, warnings)

@@ -22,6 +22,7 @@ from training.runtime.action_server import NO_ACTION_ENDPOINT, ActionServerResul
 from training.runtime.domain import REQUESTED_SLOT, RuntimeDomain
 from training.runtime.responses import channel_message, render_response
 from training.runtime.slots import extract_slots, form_trigger_slots
+from training.runtime.two_stage_fallback import TWO_STAGE_FALLBACK, run_two_stage_fallback
 
 MAX_ACTIONS_PER_TURN = 10
 LISTEN = "action_listen"
@@ -207,19 +208,21 @@ class Turn:
         executed = {"event": "action", "name": name, "policy": policy, "confidence": confidence}
         if name in self.domain.forms:
             self._run_form(name, executed)
+        elif name == TWO_STAGE_FALLBACK:
+            run_two_stage_fallback(self, executed)
         elif name in DEFAULT_ACTIONS:
             self.add(executed)
             for event in self._default_action(name):
                 self.add(event)
         elif name in self.domain.responses:
             self.add(executed)
-            uttered = self._response(name)
+            uttered = self.respond(name)
             if uttered is not None:
                 self.add(uttered)
         else:
             self._run_custom(name, executed)
 
-    def _response(self, name: str, extra: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    def respond(self, name: str, extra: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
         variations = self.domain.responses.get(name)
         if not variations:
             return None
@@ -233,7 +236,7 @@ class Turn:
         )
 
     def _responses(self, *names: str) -> list[dict[str, Any]]:
-        found = (self._response(name) for name in names if name in self.domain.responses)
+        found = (self.respond(name) for name in names if name in self.domain.responses)
         return [event for event in found if event is not None]
 
     def _default_action(self, name: str) -> list[dict[str, Any]]:
@@ -264,7 +267,9 @@ class Turn:
                 active_loop=self.state.active_loop,
                 slots=self.state.slots,
             )
-        if name in ("action_default_ask_affirmation", "action_default_ask_rephrase"):
+        if name == "action_default_ask_affirmation":
+            return self._responses("utter_ask_affirmation")
+        if name == "action_default_ask_rephrase":
             return self._responses("utter_ask_rephrase")
         return []
 
@@ -287,26 +292,66 @@ class Turn:
                 domain=self.domain, form=form, intent=intent, slots=self.state.slots
             ):
                 self.add(event)
-        validator = f"validate_{form}"
-        if validator in self.domain.actions and self.call_action is not None:
-            result = self.call_action(
-                validator, self.sender_id, self.tracker(), self.domain.as_rasa_dict()
-            )
-            if result.error:
-                self._note_error(validator, result.error)
-            for event in result.events:
-                self.add(event)
+        chosen = self._validate_form(form, activating)
         missing = next((s for s in required if self.state.slots.get(s) is None), None)
+        if chosen:  # the validation action picked the next slot (or None: the form is done)
+            missing = chosen[-1]
         if missing is None:
             self.add({"event": "slot", "name": REQUESTED_SLOT, "value": None})
             self.add({"event": "active_loop", "name": None})
             return
         self.add({"event": "slot", "name": REQUESTED_SLOT, "value": missing})
         for ask in (f"utter_ask_{form}_{missing}", f"utter_ask_{missing}"):
-            asked = self._response(ask)
+            asked = self.respond(ask)
             if asked is not None:
                 self.add(asked)
                 break
+
+    def _validate_form(self, form: str, activating: bool) -> list[str | None]:
+        """Run ``validate_<form>`` on the action server, when the domain has it; apply its events
+        and messages. Returns the ``requested_slot`` values it set (usually none)."""
+        validator = f"validate_{form}"
+        if validator not in self.domain.actions or self.call_action is None:
+            return []
+        result = self.call_action(
+            validator,
+            self.sender_id,
+            self._validation_tracker(form, activating),
+            self.domain.as_rasa_dict(),
+        )
+        if result.error:
+            self._note_error(form, f"{validator}: {result.error}")
+        for event in result.events:
+            self.add(event)
+        for response in result.responses:
+            self._custom_response(response)
+        return [
+            None if e.get("value") is None else str(e["value"])
+            for e in result.events
+            if e.get("event") == "slot" and e.get("name") == REQUESTED_SLOT
+        ]
+
+    def _validation_tracker(self, form: str, activating: bool) -> dict[str, Any]:
+        """The tracker as Rasa sends it to ``validate_<form>``: the slot candidates (required
+        slots set since the user spoke, and on activation every one already filled) as slot
+        events after the form's action, where rasa-sdk's ``Tracker.slots_to_validate`` looks."""
+        required = [str(s) for s in self.domain.forms[form].get("required_slots") or ()]
+        user_at = self.state.latest_user_index()
+        since_user = self.state.applied[user_at:] if user_at is not None else []
+        names = {e.get("name") for e in since_user if e.get("event") == "slot"}
+        if activating:
+            names |= {s for s in required if self.state.slots.get(s) is not None}
+        tracker = self.tracker()
+        tracker["events"] = [
+            *tracker["events"],
+            {"event": "action", "name": form, "policy": None, "confidence": 1.0},
+            *(
+                {"event": "slot", "name": s, "value": self.state.slots.get(s)}
+                for s in required
+                if s in names
+            ),
+        ]
+        return tracker
 
     def _filled_nothing(self, form: str) -> bool:
         """The user spoke since the form last ran, a slot is requested and the message set
@@ -365,7 +410,7 @@ class Turn:
         if template:
             known = {"response", "template", "text", "buttons", "image", "custom", "attachment"}
             extra = {k: v for k, v in response.items() if k not in known}
-            event = self._response(str(template), extra)
+            event = self.respond(str(template), extra)
             if event is not None:
                 self.add(event)
             return

@@ -65,9 +65,9 @@ def test_given_user_keys_when_resolved_then_merged_over_the_defaults_without_the
 
 
 def test_given_an_unknown_component_when_resolved_then_an_error_names_the_supported_ones() -> None:
-    config = EngineConfig(pipeline=({"name": "SpacyNLP"},))
+    config = EngineConfig(pipeline=({"name": "BertMagicClassifier"},))
 
-    with pytest.raises(UnknownComponentError, match="SpacyNLP") as error:
+    with pytest.raises(UnknownComponentError, match="BertMagicClassifier") as error:
         resolve_config(config)
 
     assert "FakeTokenizer" in str(error.value)
@@ -101,3 +101,56 @@ def test_given_a_policy_in_the_pipeline_when_resolved_then_a_config_error() -> N
 def test_given_an_entry_without_a_name_when_resolved_then_a_config_error() -> None:
     with pytest.raises(ConfigError, match="entry 1 has no `name`"):
         resolve_config(EngineConfig(pipeline=({"epochs": 3},)))
+
+
+def test_given_spacy_components_when_resolved_then_nearest_equivalents_train_with_warnings() -> (
+    None
+):
+    config = EngineConfig(
+        pipeline=(
+            {"name": "SpacyNLP", "model": "en_core_web_md"},
+            {"name": "SpacyTokenizer", "intent_tokenization_flag": True},
+            {"name": "SpacyFeaturizer"},
+            {"name": "DIETClassifier", "epochs": 3},
+            {"name": "SpacyEntityExtractor", "dimensions": ["PERSON"]},
+        )
+    )
+
+    resolved = resolve_config(config)
+
+    assert [(step.index, step.component) for step in resolved.pipeline] == [
+        (1, "WhitespaceTokenizer"),
+        (2, "CountVectorsFeaturizer"),
+        (3, "DIETClassifier"),
+    ]
+    assert resolved.pipeline[0].config["intent_tokenization_flag"] is True
+    assert resolved.warnings[:4] == (
+        "SpacyNLP left out of the trained model: spaCy language models are downloaded from "
+        "outside the package registries",
+        "SpacyTokenizer trained as WhitespaceTokenizer: spaCy language models are downloaded "
+        "from outside the package registries",
+        "SpacyFeaturizer trained as CountVectorsFeaturizer: spaCy language models are "
+        "downloaded from outside the package registries",
+        "SpacyEntityExtractor left out of the trained model: spaCy language models are "
+        "downloaded from outside the package registries",
+    )
+
+
+def test_given_a_language_model_featurizer_beside_word_counts_then_it_is_left_out() -> None:
+    config = EngineConfig(
+        pipeline=(
+            {"name": "WhitespaceTokenizer"},
+            {"name": "LanguageModelFeaturizer", "model_name": "bert"},
+            {"name": "CountVectorsFeaturizer"},
+            {"name": "DIETClassifier"},
+        )
+    )
+
+    resolved = resolve_config(config)
+
+    assert [step.component for step in resolved.pipeline] == [
+        "WhitespaceTokenizer",
+        "CountVectorsFeaturizer",
+        "DIETClassifier",
+    ]
+    assert resolved.warnings[0].startswith("LanguageModelFeaturizer left out of the trained model")

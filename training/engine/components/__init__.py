@@ -3,6 +3,7 @@
 from training.engine.components import (  # noqa: F401
     count_vectors,
     diet,
+    duckling,
     fallback,
     keras_policy,
     lexical_featurizer,

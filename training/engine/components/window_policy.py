@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -132,6 +133,8 @@ class WindowPolicy(Component):
             "learning_rate": 0.005,
             "augmentation_factor": DEFAULT_AUGMENTATION_FACTOR,
             "random_seed": None,
+            # at most this many (window, action) samples, a seeded draw (Rasa 1.x/2.x's key)
+            "max_training_samples": None,
             "priority": ML_PRIORITY,
             **cls.ignored_keys,
         }
@@ -206,7 +209,12 @@ class WindowPolicy(Component):
         for dialogue in dialogues:
             for states, action in dialogue_samples(dialogue, inputs.data.domain):
                 seen.setdefault((tuple(states[-self.max_history :]), action), None)
-        return [w for w, _ in seen], [a for _, a in seen]
+        samples = list(seen)
+        limit = self.config["max_training_samples"]
+        if limit is not None and 0 < int(limit) < len(samples):
+            keep = sorted(random.Random(seed).sample(range(len(samples)), int(limit)))
+            samples = [samples[i] for i in keep]
+        return [w for w, _ in samples], [a for _, a in samples]
 
     def _start_from(
         self, base: WindowPolicy, domain: DomainSpec, windows: Sequence[Sequence[DialogueState]]

@@ -118,3 +118,14 @@ def test_given_an_unknown_key_then_the_error_names_it(policy_class: type[Any]) -
 
 def test_given_rasa_keys_then_they_are_accepted(policy_class: type[Any]) -> None:
     policy_class({"name": policy_class.name, **POLICIES[policy_class]})
+
+
+def test_given_max_training_samples_then_a_seeded_subset_trains(policy_class: type[Any]) -> None:
+    all_samples = trained(policy_class, epochs=1)
+    limited = policy_class({**FAST, "epochs": 1, "max_training_samples": 3})
+
+    metrics = train(limited)
+
+    assert metrics["samples"] == 3
+    assert all_samples.config["max_training_samples"] is None
+    assert train(policy_class({**FAST, "epochs": 1, "max_training_samples": -1}))["samples"] > 3
