@@ -81,14 +81,13 @@ class TrackerState:
         self.applied = []
 
     def _revert(self, name: str) -> None:
-        kept = self.applied
-        wanted = "user" if name == "rewind" else "action"
-        for index in range(len(kept) - 1, -1, -1):
-            if kept[index].get("event") == wanted:
-                kept = kept[:index]
-                break
-        else:
+        kept = _before_latest(self.applied, "user" if name == "rewind" else "action")
+        if kept is None:
             return
+        if name == "rewind":
+            # as in Rasa, the ``action_listen`` that preceded the message goes with it, so that
+            # the assistant, back where it was, predicts what follows its own last action
+            kept = _before_latest(kept, "action") or []
         self._replay(kept)
 
     def _replay(self, events: list[dict[str, Any]]) -> None:
@@ -129,6 +128,14 @@ class TrackerState:
             if self.applied[index].get("event") == "user":
                 return index
         return None
+
+
+def _before_latest(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]] | None:
+    """The events before the latest one of ``kind`` (None when there is none)."""
+    for index in range(len(events) - 1, -1, -1):
+        if events[index].get("event") == kind:
+            return events[:index]
+    return None
 
 
 def tracker_fold(

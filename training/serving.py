@@ -40,6 +40,7 @@ from training.runtime.action_server import (
     call_action_server,
 )
 from training.runtime.domain import RuntimeDomain
+from training.runtime.intent_message import parse_intent_message
 from training.runtime.turn import ActionCaller, Turn, predict, story_events
 from training.services import assistant_models_dir
 
@@ -189,6 +190,16 @@ def _action_caller(assistant: Assistant) -> ActionCaller:
     return call
 
 
+def _parse(served: ServedModel, text: str) -> dict[str, Any]:
+    """``/intent{...}`` messages (button payloads) as they say, anything else through NLU."""
+    intents = [str(i.get("name")) for i in served.domain.intents]
+    named = parse_intent_message(text, intents=intents)
+    if named is not None:
+        return named
+    parsed: dict[str, Any] = served.model.parse(text)
+    return parsed
+
+
 @functools.lru_cache(maxsize=1)
 def _empty_domain() -> RuntimeDomain:
     return RuntimeDomain()
@@ -244,7 +255,7 @@ def assistant_handle_message(
     assistant's actions until it listens; return the bot messages for the channel."""
     served, conversation, turn = _open(assistant, sender_id, channel)
     try:
-        turn.receive(text, parse_data or served.model.parse(text), metadata)
+        turn.receive(text, parse_data or _parse(served, text), metadata)
         turn.predict_and_run()
     finally:
         _record(turn, conversation, served)
@@ -252,8 +263,7 @@ def assistant_handle_message(
 
 
 def assistant_parse(*, assistant: Assistant, text: str) -> dict[str, Any]:
-    parsed: dict[str, Any] = _require_model(assistant).model.parse(text)
-    return parsed
+    return _parse(_require_model(assistant), text)
 
 
 def conversation_log_message(
@@ -266,7 +276,7 @@ def conversation_log_message(
 ) -> dict[str, Any]:
     """Record a user message (and the slots it sets) without predicting; the tracker."""
     served, conversation, turn = _open(assistant, sender_id, "")
-    turn.receive(text, parse_data or served.model.parse(text), metadata)
+    turn.receive(text, parse_data or _parse(served, text), metadata)
     _record(turn, conversation, served)
     return turn.tracker()
 

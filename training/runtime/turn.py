@@ -186,6 +186,8 @@ class Turn:
         """Predict and run actions until ``action_listen`` (at most ``MAX_ACTIONS_PER_TURN``)."""
         rejected: set[str] = set()
         for _ in range(MAX_ACTIONS_PER_TURN):
+            if self.state.latest_user_index() is None:  # e.g. the only message was rewound
+                break
             followup = self.state.followup_action
             if followup:
                 decision = PolicyDecision(followup, 1.0, None)
