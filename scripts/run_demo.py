@@ -1,4 +1,7 @@
-"""Run Parley's web server (daphne) and a Celery worker together; stop both on Ctrl-C.
+"""Run Parley's web server (daphne), a Celery worker and the demo's action server together.
+
+The action server (rasa-sdk, installed with the test extras) serves the demo concertbot's custom
+actions on port 5055, where its ``endpoints.yml`` points; ``--no-actions`` leaves it out.
 
 A tiny Procfile runner: each process gets its own process group, its output is prefixed with
 its name, and when one of them exits (or the runner gets SIGINT/SIGTERM) the others are sent
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import os
 import signal
 import subprocess
@@ -30,18 +34,40 @@ class ProcessSpec:
     argv: list[str]
 
 
-def process_specs(*, host: str, port: int, concurrency: int) -> list[ProcessSpec]:
+DEMO_ACTIONS = "annotation.demo.concertbot.actions"
+DEMO_ACTIONS_PORT = 5055
+
+
+def process_specs(
+    *, host: str, port: int, concurrency: int, actions: bool = False
+) -> list[ProcessSpec]:
     worker = [str(BIN / "celery"), "-A", "project", "worker", "--loglevel=INFO"]
     if concurrency <= 1:
         worker.append("--pool=solo")
     else:
         worker += ["--pool=threads", f"--concurrency={concurrency}"]
-    return [
+    specs = [
         ProcessSpec(
             "web", [str(BIN / "daphne"), "-b", host, "-p", str(port), "project.asgi:application"]
         ),
         ProcessSpec("worker", worker),
     ]
+    if actions:
+        specs.append(
+            ProcessSpec(
+                "actions",
+                [
+                    sys.executable,
+                    "-m",
+                    "rasa_sdk",
+                    "--actions",
+                    DEMO_ACTIONS,
+                    "--port",
+                    str(DEMO_ACTIONS_PORT),
+                ],
+            )
+        )
+    return specs
 
 
 def _pump(name: str, width: int, stream: IO[bytes], lock: threading.Lock) -> None:
@@ -134,8 +160,14 @@ def main(argv: list[str] | None = None) -> int:
         default=1,
         help="worker threads (1: Celery's solo pool)",
     )
+    parser.add_argument(
+        "--no-actions", action="store_true", help="don't start the demo's action server"
+    )
     args = parser.parse_args(argv)
-    return run(process_specs(host=args.host, port=args.port, concurrency=args.concurrency))
+    actions = not args.no_actions and importlib.util.find_spec("rasa_sdk") is not None
+    return run(
+        process_specs(host=args.host, port=args.port, concurrency=args.concurrency, actions=actions)
+    )
 
 
 if __name__ == "__main__":

@@ -49,3 +49,17 @@ def test_given_host_and_port_when_building_specs_then_daphne_and_a_solo_worker(
     assert web.argv[1:] == ["-b", "127.0.0.1", "-p", "8123", "project.asgi:application"]
     assert worker.argv[1:4] == ["-A", "project", "worker"]
     assert "--pool=solo" in worker.argv
+
+
+def test_given_actions_then_the_demo_action_server_runs_beside(run_demo: ModuleType) -> None:
+    *_, actions = run_demo.process_specs(host="127.0.0.1", port=8123, concurrency=1, actions=True)
+
+    assert actions.name == "actions"
+    assert actions.argv[1:] == [
+        "-m",
+        "rasa_sdk",
+        "--actions",
+        "annotation.demo.concertbot.actions",
+        "--port",
+        "5055",
+    ]
