@@ -5,6 +5,10 @@
 unknown, so that a story learned mid-conversation still matches. Training dialogues (stories,
 augmented, and rules) come from ``training.engine.dialogue.trackers``; windows that led to
 different actions in different dialogues are forgotten (never guessed).
+
+``InteractiveMemoryPolicy`` is the memory interactive learning (``engine.online``) adds to a
+model that has no memoization policy: it learns nothing from the training data, only the
+corrected stories it is given.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ __all__ = [
     "ACTION_LISTEN",
     "AugmentedMemoizationPolicy",
     "DialogueState",
+    "InteractiveMemoryPolicy",
     "MemoizationPolicy",
     "StateTracker",
     "expand_stories",
@@ -108,6 +113,10 @@ class MemoizationPolicy(Component):
     def _training_keys(self, states: Sequence[DialogueState]) -> list[str]:
         return [_key(self._window(states))]
 
+    def key_of(self, states: Sequence[DialogueState]) -> str:
+        """The lookup key a sample ending in ``states`` is remembered under."""
+        return _key(self._window(states))
+
     def persist(self, directory: Path) -> None:
         payload = {"max_history": self.max_history, "lookup": self.lookup}
         (directory / LOOKUP_FILE).write_text(
@@ -141,6 +150,21 @@ class AugmentedMemoizationPolicy(MemoizationPolicy):
             if action is not None:
                 return self._certain(action)
         return None
+
+
+@register
+class InteractiveMemoryPolicy(MemoizationPolicy):
+    """Memoization of interactive corrections only (the last 5 states, as Rasa's default)."""
+
+    name = "InteractiveMemoryPolicy"
+
+    @classmethod
+    def get_default_config(cls) -> dict[str, Any]:
+        return {**super().get_default_config(), "max_history": 5}
+
+    def train(self, inputs: TrainInputs, context: TrainContext) -> dict[str, float]:
+        self.lookup = {}
+        return {"memorized": 0.0}
 
 
 def _key(states: Sequence[DialogueState]) -> str:

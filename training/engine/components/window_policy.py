@@ -6,6 +6,11 @@ forward pass, persistence (``weights.npz`` + ``meta.json``) and fine-tuning.
 A subclass gives its weights (``initial_weights``) and one forward pass written against
 ``Ops``, so training (TensorFlow) and prediction (NumPy, well under a millisecond) run the
 very same math.
+
+The policy also keeps a seeded draw of at most ``MAX_REPLAY_SAMPLES`` of its training samples
+(``replay``, stored in ``replay.json``), which interactive learning (``engine.online``) mixes
+into the few update steps it takes on a corrected story, so the policy doesn't forget the rest.
+Archives from before it have no replay file: their policies load with an empty ``replay``.
 """
 
 from __future__ import annotations
@@ -35,12 +40,15 @@ from training.engine.dialogue.policy import ML_PRIORITY, PolicyPrediction
 from training.engine.dialogue.states import DialogueState
 from training.engine.dialogue.trackers import (
     DEFAULT_AUGMENTATION_FACTOR,
+    Sample,
     dialogue_samples,
     training_dialogues,
 )
 
 WEIGHTS_FILE = "weights.npz"
 META_FILE = "meta.json"
+REPLAY_FILE = "replay.json"
+MAX_REPLAY_SAMPLES = 1000
 FINAL_RATE_DROP = 0.9
 
 W = TypeVar("W", bound="WindowPolicy")
@@ -123,6 +131,8 @@ class WindowPolicy(Component):
         self.vocabulary = StateVocabulary(())
         self.actions: tuple[str, ...] = ()
         self.weights: Weights = {}
+        # (window, action) samples of the training data, for interactive learning's replay
+        self.replay: tuple[Sample, ...] = ()
 
     @classmethod
     def get_default_config(cls) -> dict[str, Any]:
@@ -166,7 +176,9 @@ class WindowPolicy(Component):
         actions = _action_list(domain, targets)
         if not windows:  # rules only: nothing to learn, and no opinion at inference
             self.vocabulary, self.actions, self.weights = StateVocabulary(()), (), {}
+            self.replay = ()
             return {"samples": 0.0}
+        self.replay = _replay_draw(windows, targets, seed)
         epochs = int(self.config["epochs"])
         base = (
             None
@@ -216,6 +228,18 @@ class WindowPolicy(Component):
             samples = [samples[i] for i in keep]
         return [w for w, _ in samples], [a for _, a in samples]
 
+    def fit_samples(
+        self, samples: Sequence[Sample], *, epochs: int, seed: int, batch_size: int
+    ) -> dict[str, float]:
+        """Train the current weights further on ``samples`` (their actions must be known):
+        ``epochs`` passes in batches of ``batch_size``, from a fresh optimizer."""
+        unknown = sorted({action for _, action in samples} - set(self.actions))
+        if unknown:
+            raise ValueError(f"{self.name}: unknown action(s) {', '.join(unknown)}")
+        x, mask = self.vocabulary.encode_windows([w for w, _ in samples], self.max_history)
+        y = np.asarray([self.actions.index(a) for _, a in samples], dtype=np.int32)
+        return self._fit(x, mask, y, epochs, seed, lambda *_: None, batch_size=batch_size)
+
     def _start_from(
         self, base: WindowPolicy, domain: DomainSpec, windows: Sequence[Sequence[DialogueState]]
     ) -> None:
@@ -237,6 +261,8 @@ class WindowPolicy(Component):
         epochs: int,
         seed: int,
         report: Callable[[int, int, dict[str, float]], None],
+        *,
+        batch_size: int | None = None,
     ) -> dict[str, float]:
         if epochs <= 0:
             return {}
@@ -270,7 +296,7 @@ class WindowPolicy(Component):
             ],
         )
         rng = np.random.default_rng(seed)
-        size = max(1, int(self.config["batch_size"]))
+        size = max(1, int(self.config["batch_size"] if batch_size is None else batch_size))
         metrics: dict[str, float] = {}
         rate = float(self.config["learning_rate"])
         for epoch in range(epochs):
@@ -318,6 +344,10 @@ class WindowPolicy(Component):
             save(handle, **self.weights)
         meta = {"features": list(self.vocabulary.names), "actions": list(self.actions)}
         (directory / META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        if self.replay:
+            (directory / REPLAY_FILE).write_text(
+                json.dumps(_replay_json(self.replay), ensure_ascii=False), encoding="utf-8"
+            )
 
     @classmethod
     def load(cls: type[W], config: dict[str, Any], directory: Path) -> W:
@@ -330,6 +360,9 @@ class WindowPolicy(Component):
         policy.actions = tuple(meta["actions"])
         with np.load(directory / WEIGHTS_FILE) as stored:
             policy.weights = {name: stored[name].astype(np.float32) for name in stored.files}
+        replay_path = directory / REPLAY_FILE
+        if replay_path.exists():
+            policy.replay = _replay_from_json(json.loads(replay_path.read_text(encoding="utf-8")))
         return policy
 
 
@@ -337,3 +370,38 @@ def _action_list(domain: DomainSpec, targets: Sequence[str]) -> tuple[str, ...]:
     """The domain's actions, then actions only the stories name (end-to-end bot turns)."""
     known = action_names(domain)
     return (*known, *sorted(set(targets) - set(known)))
+
+
+def _replay_draw(
+    windows: Sequence[tuple[DialogueState, ...]], targets: Sequence[str], seed: int
+) -> tuple[Sample, ...]:
+    samples = list(zip(windows, targets, strict=True))
+    if len(samples) > MAX_REPLAY_SAMPLES:
+        keep = sorted(random.Random(seed).sample(range(len(samples)), MAX_REPLAY_SAMPLES))
+        samples = [samples[i] for i in keep]
+    return tuple(samples)
+
+
+def _replay_json(samples: Sequence[Sample]) -> dict[str, Any]:
+    """Each distinct state once; a sample is its states' indices and its action."""
+    index: dict[DialogueState, int] = {}
+    rows = []
+    for states, action in samples:
+        rows.append([[index.setdefault(state, len(index)) for state in states], action])
+    return {"states": [state.as_json() for state in index], "samples": rows}
+
+
+def _replay_from_json(raw: dict[str, Any]) -> tuple[Sample, ...]:
+    states = [
+        DialogueState(
+            intent=item["intent"],
+            entities=tuple(item["entities"]),
+            slots=tuple((str(name), str(value)) for name, value in item["slots"]),
+            active_loop=item["active_loop"],
+            prev_action=item["prev_action"],
+        )
+        for item in raw["states"]
+    ]
+    return tuple(
+        (tuple(states[i] for i in indices), str(action)) for indices, action in raw["samples"]
+    )
