@@ -78,13 +78,16 @@ test-pg: install chromium
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) \
 	  $(BIN)/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-# Import on SQLite, then on PostgreSQL when it answers; then the training engine.
+# Import, then the REST webhook under load (and formbot's dialogue training), on SQLite, then
+# on PostgreSQL when it answers; then the training engine.
 bench: install
 	mkdir -p bench/results
 	DJANGO_SETTINGS_MODULE=project.settings.base DEBUG=1 $(BIN)/python -m bench.import_bench
+	$(BIN)/python -m bench.webhook_bench --formbot
 	if $(BIN)/python -c "import psycopg2; psycopg2.connect('$(PG_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
 	  DATABASE_URL=$(PG_URL) DJANGO_SETTINGS_MODULE=project.settings.base DEBUG=1 $(BIN)/python -m bench.import_bench; \
-	else echo "bench: PostgreSQL does not answer; import measured on SQLite only"; fi
+	  DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.webhook_bench; \
+	else echo "bench: PostgreSQL does not answer; import and webhook measured on SQLite only"; fi
 	DJANGO_SETTINGS_MODULE=project.settings.base DEBUG=1 $(BIN)/python -m bench.engine_bench
 
 clean:

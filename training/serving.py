@@ -9,10 +9,12 @@ restart. Loading goes through ``load_model`` (tests replace it with a fake).
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,8 @@ from annotation.services.conversations import (
     conversation_replace_events,
 )
 from annotation.tracker import TrackerState
-from training.engine.archive import SUFFIX, ArchiveError
+from training.active_pointer import active_archive
+from training.engine.archive import ArchiveError
 from training.engine.model import Model
 from training.runtime.action_server import (
     NO_ACTION_ENDPOINT,
@@ -94,10 +97,8 @@ class _ModelCache:
         seen = self._newest.get(directory)
         if seen is not None and seen[0] == stamp:
             return seen[1]
-        archives = sorted(
-            p for p in directory.glob(f"*{SUFFIX}") if p.is_file() and not p.name.startswith(".")
-        )
-        newest = archives[-1] if archives else None
+        # the archive active.json names (training.active_pointer), else the newest one
+        newest = active_archive(directory)
         self._newest[directory] = (stamp, newest)
         return newest
 
@@ -120,6 +121,11 @@ class _ModelCache:
                 for old in [p for p in self._models if p.parent == path.parent]:
                     del self._models[old]
                 self._models[path] = served
+                # Loading brought TensorFlow's and the model's long-lived objects (~400,000):
+                # left to the cyclic collector, every full collection walked them all, a
+                # 0.2-0.5 s pause of the process under load. Frozen, they are skipped (they
+                # are still freed by reference counting).
+                gc.freeze()
         return served
 
     def clear(self) -> None:
@@ -178,14 +184,15 @@ def _action_caller(assistant: Assistant) -> ActionCaller:
             url.append(assistant_action_endpoint(assistant=assistant))
         if url[0] is None:
             return ActionServerResult(error=NO_ACTION_ENDPOINT)
-        return call_action_server(
-            url=url[0],
-            action=action,
-            sender_id=sender_id,
-            tracker=tracker,
-            domain=domain,
-            timeout=ACTION_TIMEOUT_S,
-        )
+        with _gate.waiting():
+            return call_action_server(
+                url=url[0],
+                action=action,
+                sender_id=sender_id,
+                tracker=tracker,
+                domain=domain,
+                timeout=ACTION_TIMEOUT_S,
+            )
 
     return call
 
@@ -203,6 +210,50 @@ def _parse(served: ServedModel, text: str) -> dict[str, Any]:
 @functools.lru_cache(maxsize=1)
 def _empty_domain() -> RuntimeDomain:
     return RuntimeDomain()
+
+
+class _TurnGate:
+    """One turn at a time in each process. Under ASGI every request runs on a thread of its
+    own; the GIL lets one of them compute at a time anyway, and threads interleaving their
+    turns made every turn slow (after each query a thread queues again for the GIL) and
+    contended for the database's write lock (``bench.webhook_bench``, one A/B run on a busy
+    2-core machine: 69 instead of 43 messages/s, p99 1.3 s instead of 6.2 s). A turn waiting on
+    the action server opens the gate for the others meanwhile."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def _held(self) -> bool:
+        return bool(getattr(self._local, "held", False))
+
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[None]:
+        if self._held():  # a turn inside a turn (the same thread)
+            yield
+            return
+        with self._lock:
+            self._local.held = True
+            try:
+                yield
+            finally:
+                self._local.held = False
+
+    @contextlib.contextmanager
+    def waiting(self) -> Iterator[None]:
+        if not self._held():
+            yield
+            return
+        self._local.held = False
+        self._lock.release()
+        try:
+            yield
+        finally:
+            self._lock.acquire()
+            self._local.held = True
+
+
+_gate = _TurnGate()
 
 
 def _turn(
@@ -253,12 +304,13 @@ def assistant_handle_message(
 ) -> list[dict[str, Any]]:
     """Handle a user message: parse it, record it with the slots it sets, predict and run the
     assistant's actions until it listens; return the bot messages for the channel."""
-    served, conversation, turn = _open(assistant, sender_id, channel)
-    try:
-        turn.receive(text, parse_data or _parse(served, text), metadata)
-        turn.predict_and_run()
-    finally:
-        _record(turn, conversation, served)
+    with _gate.turn():
+        served, conversation, turn = _open(assistant, sender_id, channel)
+        try:
+            turn.receive(text, parse_data or _parse(served, text), metadata)
+            turn.predict_and_run()
+        finally:
+            _record(turn, conversation, served)
     return turn.messages
 
 
@@ -275,9 +327,10 @@ def conversation_log_message(
     metadata: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Record a user message (and the slots it sets) without predicting; the tracker."""
-    served, conversation, turn = _open(assistant, sender_id, "")
-    turn.receive(text, parse_data or _parse(served, text), metadata)
-    _record(turn, conversation, served)
+    with _gate.turn():
+        served, conversation, turn = _open(assistant, sender_id, "")
+        turn.receive(text, parse_data or _parse(served, text), metadata)
+        _record(turn, conversation, served)
     return turn.tracker()
 
 
@@ -307,11 +360,12 @@ def conversation_execute(
     confidence: float | None = None,
 ) -> dict[str, Any]:
     """Run the action ``name`` (nothing predicted after it): ``{tracker, messages}``."""
-    served, conversation, turn = _open(assistant, sender_id, "")
-    try:
-        turn.run(name, policy=policy, confidence=confidence)
-    finally:
-        _record(turn, conversation, served)
+    with _gate.turn():
+        served, conversation, turn = _open(assistant, sender_id, "")
+        try:
+            turn.run(name, policy=policy, confidence=confidence)
+        finally:
+            _record(turn, conversation, served)
     return {"tracker": turn.tracker(), "messages": turn.messages}
 
 
@@ -323,7 +377,6 @@ def conversation_trigger_intent(
     entities: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Inject the intent as if the user said it, then predict and run: ``{tracker, messages}``."""
-    served, conversation, turn = _open(assistant, sender_id, "")
     parse = {
         "intent": {"name": intent, "confidence": 1.0},
         "entities": [
@@ -332,11 +385,13 @@ def conversation_trigger_intent(
         ],
         "text": f"EXTERNAL: {intent}",
     }
-    try:
-        turn.receive(f"EXTERNAL: {intent}", parse)
-        turn.predict_and_run()
-    finally:
-        _record(turn, conversation, served)
+    with _gate.turn():
+        served, conversation, turn = _open(assistant, sender_id, "")
+        try:
+            turn.receive(f"EXTERNAL: {intent}", parse)
+            turn.predict_and_run()
+        finally:
+            _record(turn, conversation, served)
     return {"tracker": turn.tracker(), "messages": turn.messages}
 
 

@@ -61,13 +61,19 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": dj_database_url.parse(ENV.database_url, conn_max_age=60)}
+# No persistent connections: under ASGI (daphne) Django runs each request's sync code on a
+# thread of its own, so a connection kept for 60 s was never reused, only left open until
+# garbage collection (PostgreSQL ran out of connections under load).
+DATABASES = {"default": dj_database_url.parse(ENV.database_url, conn_max_age=0)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while a worker writes; a busy timeout instead of
     # "database is locked" errors under concurrent writers.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # take the write lock at BEGIN: a deferred transaction that reads, then writes, fails
+        # with "database is locked" (no busy wait) when another process wrote in between
+        "transaction_mode": "IMMEDIATE",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,0 +1,96 @@
+"""The webhook bench's helpers: percentiles, the summary, the messages, the recording check."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from annotation.services.conversations import (
+    conversation_append_events,
+    conversation_get_or_create,
+)
+from bench.webhook_bench import (
+    ASSISTANT,
+    ClientLog,
+    Script,
+    demo_messages,
+    percentile,
+    recorded_user_messages,
+    recording_problems,
+    summarize,
+)
+from tests.factories import AssistantFactory
+
+
+def test_given_values_when_taking_percentiles_then_they_interpolate_between_ranks() -> None:
+    values = [float(v) for v in range(100, 0, -1)]  # 100 .. 1, unsorted on purpose
+
+    assert percentile(values, 50) == pytest.approx(50.5)
+    assert percentile(values, 99) == pytest.approx(99.01)
+    assert percentile(values, 0) == 1.0
+    assert percentile(values, 100) == 100.0
+    assert percentile([7.0], 99) == 7.0
+    assert math.isnan(percentile([], 50))
+
+
+def test_given_client_logs_when_summarized_then_rates_errors_and_latencies_add_up() -> None:
+    first = ClientLog("a", latencies_ms=[10.0, 20.0], started_s=[0.0, 0.5], answered=2)
+    second = ClientLog(
+        "b", latencies_ms=[30.0], started_s=[1.5], answered=1, errors=["HTTP 500", "HTTP 500"]
+    )
+
+    summary = summarize([first, second], seconds=2.0)
+
+    assert summary["messages"] == 3
+    assert summary["messages_per_s"] == 1.5
+    assert summary["errors"] == 2
+    assert summary["error_samples"] == ["HTTP 500"]
+    assert summary["p50_ms"] == 20.0
+    assert summary["max_ms"] == 30.0
+    assert summary["slowest"][0] == (1.5, 30.0)
+
+
+def test_given_the_demo_when_scripting_a_client_then_each_conversation_opens_with_a_greeting() -> (
+    None
+):
+    texts = demo_messages()
+    script = Script(texts, seed=3)
+
+    first = [script.next() for _ in range(5)]
+    script.restart()
+    again = script.next()
+
+    assert first[0] in texts["greet"]
+    assert again in texts["greet"]
+    assert all(any(text in values for values in texts.values()) for text in first)
+    replay = Script(texts, seed=3)
+    assert [replay.next() for _ in range(5)] == first
+
+
+def test_given_every_message_recorded_when_checked_then_no_problems() -> None:
+    assert recording_problems({"a": 3, "b": 1}, {"a": 3, "b": 1}) == []
+
+
+def test_given_lost_messages_or_strangers_when_checked_then_each_is_named() -> None:
+    problems = recording_problems({"a": 3, "b": 1}, {"a": 2, "c": 1})
+
+    assert any("1 senders have no conversation" in p and "'b'" in p for p in problems)
+    assert any("conversations from unknown senders" in p and "c" in p for p in problems)
+    assert any("'a': 3 messages answered, 2 recorded" in p for p in problems)
+
+
+@pytest.mark.django_db
+def test_given_recorded_conversations_when_counted_then_user_events_per_sender() -> None:
+    assistant = AssistantFactory(name=ASSISTANT)
+    other = AssistantFactory(name="other-bot")
+    user = {"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet"}}}
+    bot = {"event": "bot", "text": "hello"}
+    first = conversation_get_or_create(assistant=assistant, sender_id="one")
+    conversation_append_events(conversation=first, events=[user, bot, user])
+    second = conversation_get_or_create(assistant=assistant, sender_id="two")
+    conversation_append_events(conversation=second, events=[bot])
+    elsewhere = conversation_get_or_create(assistant=other, sender_id="one")
+    conversation_append_events(conversation=elsewhere, events=[user])
+
+    assert recorded_user_messages() == {"one": 2, "two": 0}

@@ -1,0 +1,69 @@
+"""The serving gate: one turn at a time per process, opened while waiting on an action server."""
+
+from __future__ import annotations
+
+import threading
+
+from training.serving import _TurnGate
+
+WAIT_S = 10.0  # only a bound on a hang; the events decide
+
+
+def _in_other_thread(gate: _TurnGate, inside: threading.Event) -> threading.Thread:
+    def run() -> None:
+        with gate.turn():
+            inside.set()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_given_a_turn_when_another_thread_starts_one_then_it_waits_for_the_first() -> None:
+    gate = _TurnGate()
+    inside = threading.Event()
+
+    with gate.turn():
+        thread = _in_other_thread(gate, inside)
+        thread.join(timeout=0.2)
+        entered_during = inside.is_set()
+    thread.join(timeout=WAIT_S)
+
+    assert not entered_during
+    assert inside.is_set()
+
+
+def test_given_a_turn_when_it_waits_on_the_action_server_then_another_turn_runs() -> None:
+    gate = _TurnGate()
+    inside = threading.Event()
+
+    with gate.turn():
+        with gate.waiting():
+            thread = _in_other_thread(gate, inside)
+            entered = inside.wait(timeout=WAIT_S)
+            thread.join(timeout=WAIT_S)
+        # the gate is closed again: a third turn waits
+        late = threading.Event()
+        third = _in_other_thread(gate, late)
+        third.join(timeout=0.2)
+        entered_late = late.is_set()
+    third.join(timeout=WAIT_S)
+
+    assert entered
+    assert not entered_late
+    assert late.is_set()
+
+
+def test_given_a_turn_when_a_nested_turn_starts_in_the_same_thread_then_it_does_not_block() -> None:
+    gate = _TurnGate()
+    ran = []
+
+    with gate.turn():
+        with gate.turn():
+            ran.append("nested")
+        with gate.waiting():
+            ran.append("waiting")
+    with gate.waiting():  # outside any turn: nothing to open
+        ran.append("outside")
+
+    assert ran == ["nested", "waiting", "outside"]
