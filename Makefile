@@ -79,7 +79,8 @@ test-pg: install chromium
 	  $(BIN)/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Import, then the REST webhook under load (and formbot's dialogue training), on SQLite, then
-# on PostgreSQL when it answers; then the training engine.
+# on PostgreSQL when it answers, with the studio's volume (100,000 conversations, 1,000,000
+# events); then the training engine.
 bench: install
 	mkdir -p bench/results
 	DJANGO_SETTINGS_MODULE=project.settings.base DEBUG=1 $(BIN)/python -m bench.import_bench
@@ -87,7 +88,10 @@ bench: install
 	if $(BIN)/python -c "import psycopg2; psycopg2.connect('$(PG_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
 	  DATABASE_URL=$(PG_URL) DJANGO_SETTINGS_MODULE=project.settings.base DEBUG=1 $(BIN)/python -m bench.import_bench; \
 	  DATABASE_URL=$(PG_URL) $(BIN)/python -m bench.webhook_bench; \
-	else echo "bench: PostgreSQL does not answer; import and webhook measured on SQLite only"; fi
+	  DATABASE_URL=$(PG_URL) DJANGO_SETTINGS_MODULE=project.settings.base DEBUG=1 $(BIN)/python -m bench.studio_bench; \
+	else echo "bench: PostgreSQL does not answer; import and webhook measured on SQLite only,"; \
+	  echo "       the studio's volume on SQLite with 20,000 conversations"; \
+	  DJANGO_SETTINGS_MODULE=project.settings.base DEBUG=1 $(BIN)/python -m bench.studio_bench --conversations 20000; fi
 	DJANGO_SETTINGS_MODULE=project.settings.base DEBUG=1 $(BIN)/python -m bench.engine_bench
 
 clean:

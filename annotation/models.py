@@ -12,6 +12,19 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+# How many characters of an example's lower-cased text its lookup index holds (PostgreSQL's
+# b-tree rows have a size limit; longer texts are compared in full after the index lookup).
+EXAMPLE_KEY_LENGTH = 200
+
+
+class TextKey(models.Func):
+    """A text lower-cased, stripped and cut to ``EXAMPLE_KEY_LENGTH`` characters: the indexed
+    expression that finds an assistant's examples by text, case aside. The length is written
+    into the SQL, not passed as a parameter, so that SQLite matches queries to the index."""
+
+    template = f"SUBSTR(LOWER(TRIM(%(expressions)s)), 1, {EXAMPLE_KEY_LENGTH})"
+    output_field = models.TextField()
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
@@ -296,7 +309,11 @@ class Example(TimeStampedModel):
 
     class Meta:
         ordering = ["block_id", "position", "id"]
-        indexes = [models.Index(fields=["assistant", "intent"], name="example_assistant_intent")]
+        indexes = [
+            models.Index(fields=["assistant", "intent"], name="example_assistant_intent"),
+            # the NLU inbox leaves out user messages that already are examples
+            models.Index(F("assistant"), TextKey("text"), name="example_text_key"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(text=""), name="example_text_not_empty"),
         ]
@@ -434,12 +451,16 @@ class Conversation(TimeStampedModel):
     event_count = models.PositiveIntegerField(default=0)  # the next event's position
     # position of the latest restart / session_started event (the tracker starts there)
     session_position = models.PositiveIntegerField(default=0)
+    reviewed = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-latest_event_at", "-id"]
         indexes = [
             models.Index(fields=["assistant", "-latest_event_at"], name="conversation_latest"),
             models.Index(fields=["assistant", "channel"], name="conversation_channel"),
+            models.Index(
+                fields=["assistant", "reviewed", "-latest_event_at"], name="conversation_reviewed"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -487,6 +508,7 @@ class Event(models.Model):
     slot_value = models.JSONField(null=True, blank=True)
     text = models.TextField(null=True, blank=True)
     data = models.JSONField(default=dict)  # the full Rasa event dict
+    flagged = models.BooleanField(default=False)  # marked by a reviewer
 
     class Meta:
         ordering = ["conversation_id", "position"]
@@ -499,6 +521,12 @@ class Event(models.Model):
             models.Index(fields=["assistant", "slot_name"], name="event_slot"),
             models.Index(fields=["assistant", "timestamp"], name="event_time"),
             models.Index(fields=["conversation", "kind", "position"], name="event_kind"),
+            # few events are flagged: a partial index counts them per conversation cheaply
+            models.Index(
+                fields=["conversation", "position"],
+                condition=Q(flagged=True),
+                name="event_flagged",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -524,3 +552,78 @@ class EventEntity(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["assistant", "entity"], name="evententity_entity")]
+
+
+class ConversationTag(TimeStampedModel):
+    """A reviewer's tag on a conversation (free text, one row per tag)."""
+
+    assistant = models.ForeignKey(
+        Assistant, on_delete=models.CASCADE, related_name="conversation_tags"
+    )
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["assistant", "name"], name="conversationtag_name")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "name"], name="conversationtag_unique_name"
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="conversationtag_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# ---------------------------------------------------------------------------------- inbox
+
+
+class InboxStatus(models.TextChoices):
+    OPEN = "open"
+    ARCHIVED = "archived"
+    CONFIRMED = "confirmed"
+    DELETED = "deleted"
+
+
+class InboxItem(TimeStampedModel):
+    """A user message of recorded conversations that is not an NLU example yet, duplicates
+    merged by ``key`` (the SHA-256 of the text stripped and case-folded: a hash, because a
+    b-tree cannot index long texts). Kept up to date as events are recorded
+    (``annotation.services.inbox``), so that the inbox never scans the events."""
+
+    assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="inbox")
+    text = models.TextField()  # the latest message's text
+    key = models.CharField(max_length=64)
+    # computed by the database, to compare with the examples' ``example_text_key`` index
+    text_key = models.GeneratedField(
+        expression=TextKey("text"), output_field=models.TextField(), db_persist=True
+    )
+    count = models.PositiveIntegerField(default=1)
+    # the latest message's parse: intent, its confidence, entities (Rasa's dicts)
+    intent = models.CharField(max_length=200, null=True, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    entities = models.JSONField(default=list, blank=True)
+    latest_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=InboxStatus.choices, default=InboxStatus.OPEN)
+    example = models.ForeignKey(
+        Example, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["confidence", "-latest_at", "id"]
+        indexes = [
+            models.Index(fields=["assistant", "status", "confidence"], name="inbox_confidence"),
+            models.Index(fields=["assistant", "status", "latest_at"], name="inbox_latest"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["assistant", "key"], name="inbox_unique_key"),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in InboxStatus]), name="inbox_status_valid"
+            ),
+            models.CheckConstraint(condition=~Q(key=""), name="inbox_key_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text

@@ -61,7 +61,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         )
     if isinstance(exc, AnnotationError):
         status = 409 if isinstance(exc, AssistantExistsError) else getattr(exc, "http_status", 400)
-        return Response({"code": exc.code, "message": exc.message}, status=status)
+        details = getattr(exc, "details", None) or {}  # e.g. the names a story lacks
+        return Response({"code": exc.code, "message": exc.message, **details}, status=status)
     if isinstance(exc, IntegrityError):
         return Response(
             {

@@ -8,7 +8,9 @@ from rest_framework.routers import SimpleRouter
 from annotation.api.views import items
 from annotation.api.views.assistants import AssistantViewSet
 from annotation.api.views.auth import TokenView
+from annotation.api.views.inbox import InboxViewSet
 from annotation.api.views.members import MembershipViewSet
+from annotation.api.views.review import ConversationViewSet, TagListView
 from annotation.api.views.settings import DomainSettingsView, TrainingConfigView
 from annotation.api.views.transfer import (
     AssistantExportView,
@@ -35,6 +37,8 @@ router.register(f"{ASSISTANT}/synonyms", items.SynonymViewSet, basename="synonym
 router.register(f"{ASSISTANT}/regexes", items.RegexViewSet, basename="regex")
 router.register(f"{ASSISTANT}/lookups", items.LookupViewSet, basename="lookup")
 router.register(f"{ASSISTANT}/stories", items.StoryViewSet, basename="story")
+router.register(f"{ASSISTANT}/conversations", ConversationViewSet, basename="conversation")
+router.register(f"{ASSISTANT}/inbox", InboxViewSet, basename="inbox")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
@@ -44,5 +48,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(f"{ASSISTANT}/validate/", AssistantValidateView.as_view(), name="assistant-validate"),
     path(f"{ASSISTANT}/config/", TrainingConfigView.as_view(), name="config"),
     path(f"{ASSISTANT}/domain-settings/", DomainSettingsView.as_view(), name="domain-settings"),
+    path(f"{ASSISTANT}/tags/", TagListView.as_view(), name="tag-list"),
     *router.urls,
 ]

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
-from annotation.models import Assistant, Conversation, Event, EventEntity
+from annotation.models import (
+    Assistant,
+    Conversation,
+    ConversationTag,
+    Event,
+    EventEntity,
+    EventKind,
+)
 from annotation.rasa_io.types import Project, SlotEvent, Story, StoryStep
-from annotation.rasa_io.writer import render_project
+from annotation.rasa_io.writer import DEFAULT_STORIES, DEFAULT_TEST_STORIES, render_project
 from annotation.tracker import RESETTING, TrackerState, tracker_fold
 
 IncludeEvents = Literal["ALL", "AFTER_RESTART", "APPLIED", "NONE"]
@@ -29,40 +38,130 @@ def conversation_list(
     slot: str | None = None,
     policy: str | None = None,
     max_confidence: float | None = None,
+    confidence_below: float | None = None,
+    confidence_above: float | None = None,
     channel: str | None = None,
+    tag: str | None = None,
+    reviewed: bool | None = None,
+    flagged: bool | None = None,
+    q: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> QuerySet[Conversation]:
-    """The assistant's conversations, newest first, filtered on their events (each filter an
-    indexed ``EXISTS``): ``max_confidence`` keeps those with a user message or an action below it.
+    """The assistant's conversations, newest first, filtered on their events: a conversation
+    matches when at least one of its events does.
+
+    Each event filter is ``id IN (SELECT conversation_id FROM event WHERE ...)`` on an indexed
+    column: the subquery runs once (a hash semi-join on PostgreSQL, a temporary index on
+    SQLite), where a correlated ``EXISTS`` made SQLite probe the events once per conversation.
+    ``max_confidence`` keeps those with a user message or an action below it;
+    ``confidence_below`` / ``confidence_above`` look at user messages' intent confidence only;
+    ``q`` searches the user messages' text (case-insensitive); ``since`` / ``until`` bound the
+    latest event's time; ``flagged`` keeps those with (or without) a flagged event.
     """
     conversations = Conversation.objects.filter(assistant=assistant)
-    events = Event.objects.filter(assistant=assistant, conversation=OuterRef("pk"))
+    events = Event.objects.filter(assistant=assistant)
+    having: list[QuerySet[Any]] = []
     if intent:
-        conversations = conversations.filter(Exists(events.filter(intent=intent)))
+        having.append(events.filter(intent=intent))
     if action:
-        conversations = conversations.filter(Exists(events.filter(action=action)))
+        having.append(events.filter(action=action))
     if policy:
-        conversations = conversations.filter(Exists(events.filter(policy=policy)))
+        having.append(events.filter(policy=policy))
     if slot:
-        conversations = conversations.filter(Exists(events.filter(slot_name=slot)))
+        having.append(events.filter(slot_name=slot))
     if max_confidence is not None:
-        low = events.filter(intent_confidence__lt=max_confidence) | events.filter(
-            confidence__lt=max_confidence
+        having.append(
+            events.filter(intent_confidence__lt=max_confidence)
+            | events.filter(confidence__lt=max_confidence)
         )
-        conversations = conversations.filter(Exists(low))
+    if confidence_below is not None:
+        having.append(events.filter(intent_confidence__lt=confidence_below))
+    if confidence_above is not None:
+        having.append(events.filter(intent_confidence__gt=confidence_above))
+    if q:
+        having.append(events.filter(kind=EventKind.USER, text__icontains=q))
+    for matching in having:
+        conversations = conversations.filter(pk__in=matching.values("conversation_id"))
     if entity:
-        rows = EventEntity.objects.filter(
-            assistant=assistant, entity=entity, event__conversation=OuterRef("pk")
+        rows = EventEntity.objects.filter(assistant=assistant, entity=entity)
+        conversations = conversations.filter(pk__in=rows.values("event__conversation_id"))
+    if flagged is not None:
+        # every assistant's flagged events: few, and read from the partial index
+        marked = Event.objects.filter(flagged=True).values("conversation_id")
+        conversations = (
+            conversations.filter(pk__in=marked) if flagged else conversations.exclude(pk__in=marked)
         )
-        conversations = conversations.filter(Exists(rows))
+    if tag:
+        tagged = ConversationTag.objects.filter(assistant=assistant, name=tag)
+        conversations = conversations.filter(pk__in=tagged.values("conversation_id"))
+    if reviewed is not None:
+        conversations = conversations.filter(reviewed=reviewed)
     if channel:
         conversations = conversations.filter(channel=channel)
     if since is not None:
         conversations = conversations.filter(latest_event_at__gte=since)
     if until is not None:
-        conversations = conversations.filter(started_at__lt=until)
+        conversations = conversations.filter(latest_event_at__lte=until)
     return conversations.order_by("-latest_event_at", "-id")
+
+
+def conversation_review_list(**filters: Any) -> QuerySet[Conversation]:
+    """:func:`conversation_list` with what a reviewer sees of each conversation, in the same
+    query (a subquery per column, each on an index of the conversation's events) and its tags
+    prefetched: ``preview`` (the latest user text), ``min_intent_confidence``,
+    ``flagged_count``."""
+    user_events = Event.objects.filter(conversation=OuterRef("pk"), kind=EventKind.USER)
+    lowest = (
+        user_events.filter(intent_confidence__isnull=False)
+        .order_by("intent_confidence")
+        .values("intent_confidence")[:1]
+    )
+    flagged = (
+        Event.objects.filter(conversation=OuterRef("pk"), flagged=True)
+        .order_by()
+        .values("conversation")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        conversation_list(**filters)
+        .annotate(
+            preview=Subquery(user_events.order_by("-position").values("text")[:1]),
+            min_intent_confidence=Subquery(lowest),
+            flagged_count=Coalesce(Subquery(flagged), 0),
+        )
+        .prefetch_related(
+            Prefetch(
+                "tags",
+                queryset=ConversationTag.objects.order_by("name").only("name", "conversation_id"),
+            )
+        )
+    )
+
+
+def conversation_event_window(
+    *, conversation: Conversation, after: int | None = None, limit: int = 200
+) -> tuple[list[Event], int | None]:
+    """Up to ``limit`` events after position ``after`` (from the start when ``None``), in
+    order, and the position to ask after for the next window (``None`` at the end)."""
+    events = Event.objects.filter(conversation=conversation)
+    if after is not None:
+        events = events.filter(position__gt=after)
+    rows = list(events.order_by("position")[: limit + 1])
+    if len(rows) > limit:
+        return rows[:limit], rows[limit - 1].position
+    return rows, None
+
+
+def conversation_tag_counts(*, assistant: Assistant, q: str | None = None) -> list[dict[str, Any]]:
+    """The tags in use on the assistant's conversations, with how many conversations have each
+    (``q``: names that start with it, case aside)."""
+    tags = ConversationTag.objects.filter(assistant=assistant)
+    if q:
+        tags = tags.filter(name__istartswith=q)
+    counted = tags.values("name").annotate(count=Count("pk")).order_by("name")
+    return [{"name": row["name"], "count": row["count"]} for row in counted]
 
 
 def conversation_events(
@@ -209,3 +308,27 @@ def conversation_story_yaml(*, conversation: Conversation, all_sessions: bool = 
         return 'version: "3.1"\nstories: []\n'
     files = render_project(Project(stories=tuple(stories)))
     return files["data/stories.yml"].decode("utf-8")
+
+
+def conversation_story(
+    *, conversation: Conversation, name: str | None = None, test: bool = False
+) -> Story:
+    """The conversation's latest session as one story (reverts applied). A test story keeps
+    each user message's text beside its intent (Rasa's ``user:`` + ``intent:`` steps)."""
+    events = tracker_fold(conversation_events(conversation=conversation)).applied
+    steps = story_steps(events)
+    if test:
+        texts = iter([event.get("text") for event in events if event.get("event") == "user"])
+        steps = [
+            dataclasses.replace(step, text=next(texts, None)) if step.kind == "intent" else step
+            for step in steps
+        ]
+    return Story(
+        kind="story", name=name or conversation.sender_id, steps=tuple(steps), is_test=test
+    )
+
+
+def story_yaml(story: Story) -> str:
+    """One story as the Rasa 3.1 YAML file it would be exported to."""
+    files = render_project(Project(stories=(story,)))
+    return files[DEFAULT_TEST_STORIES if story.is_test else DEFAULT_STORIES].decode("utf-8")

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from annotation.models import Assistant, Conversation, Event, EventEntity
+from annotation.services.inbox import inbox_record_user_events
 from annotation.tracker import RESETTING, REVERTING, TrackerState, event_kind, tracker_fold
 
 
@@ -134,6 +135,7 @@ def conversation_append_events(
     ]
     if entity_rows:
         EventEntity.objects.bulk_create(entity_rows)
+    inbox_record_user_events(conversation=locked, events=created)
     for row in created:
         if row.data.get("event") in RESETTING:
             locked.session_position = row.position
