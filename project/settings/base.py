@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dj_database_url
+from celery.schedules import crontab
 
 from project.env import BASE_DIR, read_env  # noqa: F401
 
@@ -125,6 +126,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ModelKindEnum": "training.models.ModelKind",
+        "JobKindEnum": "training.models.JobKind",
+    },
 }
 
 CELERY_BROKER_URL = ENV.celery_broker_url
@@ -143,6 +148,15 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# the assistants' scheduled full trainings (nightly / weekly, when the data changed)
+CELERY_BEAT_SCHEDULE = {
+    "scheduled-trainings": {
+        "task": "training.scheduled_trainings",
+        "schedule": crontab(minute=0, hour=2),
+    },
+}
+# a running training job whose worker has been silent this long is marked failed
+TRAINING_JOB_HEARTBEAT_TIMEOUT_S = 120
 
 if ENV.redis_url:
     CHANNEL_LAYERS = {

@@ -1,0 +1,109 @@
+"""Evaluate a newly trained model and compare it with the active one.
+
+Stored in ``ModelVersion.metrics``:
+
+* ``training``: what the components reported while training (DIET's ``val_*`` figures are on
+  examples it held out of its own training);
+* ``nlu``: ``training.engine.evaluation`` over the assistant's NLU examples (a deterministic
+  sample of at most ``MAX_NLU_EXAMPLES``): intent accuracy and macro F1, entity F1;
+* ``stories``: the test stories (``tests/``) replayed by ``training.engine.dialogue``.
+
+``headline`` flattens the figures where higher is better; ``metrics_comparison`` compares two
+models on the figures both have.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from typing import Any
+
+from annotation.selectors.project_export import assistant_project
+from training.adapters import nlu_examples_from_project, training_data_from_project
+from training.cli import _with_markup_entities
+from training.engine.data import NluExample, StorySpec
+from training.engine.dialogue.evaluation import evaluate_stories
+from training.engine.evaluation import evaluate_nlu
+from training.engine.model import Model
+from training.models import ModelVersion
+from training.registry import archive_path
+
+MAX_NLU_EXAMPLES = 2000
+TOLERANCE = 1e-9
+
+
+def _sample(examples: list[NluExample]) -> list[NluExample]:
+    if len(examples) <= MAX_NLU_EXAMPLES:
+        return examples
+    ranked = sorted(examples, key=lambda e: hashlib.sha1(e.text.encode()).hexdigest())
+    return ranked[:MAX_NLU_EXAMPLES]
+
+
+def model_version_evaluate(*, version: ModelVersion) -> dict[str, Any]:
+    """Evaluate the model, store the figures in ``version.metrics`` and return them."""
+    project = assistant_project(assistant=version.assistant)
+    examples = _sample(nlu_examples_from_project(project))
+    tests = [
+        dataclasses.replace(story, is_test=False) for story in project.stories if story.is_test
+    ]
+    stories: list[StorySpec] = []
+    if tests:
+        stories = [
+            dataclasses.replace(s, events=tuple(_with_markup_entities(e) for e in s.events))
+            for s in training_data_from_project(
+                dataclasses.replace(project, stories=tuple(tests))
+            ).stories
+        ]
+    metrics: dict[str, Any] = {"training": dict(version.metrics.get("training") or {})}
+    model = Model.load(archive_path(version))
+    try:
+        if examples and model.pipeline:
+            report = evaluate_nlu(model, examples)
+            metrics["nlu"] = {
+                "examples": report["examples"],
+                "intent_accuracy": report["intent"]["accuracy"],
+                "intent_macro_f1": report["intent"]["macro_f1"],
+                "entity_f1": report["entities"]["exact"]["f1"],
+            }
+        if stories and model.policies:
+            story_report = evaluate_stories(model, stories)
+            metrics["stories"] = {
+                "stories": story_report["stories"],
+                "conversation_accuracy": story_report["conversation_accuracy"],
+                "action_accuracy": story_report["action_accuracy"],
+                "failed": [f["story"] for f in story_report["failed_stories"]][:20],
+            }
+    finally:
+        model.close()
+    version.metrics = metrics
+    version.save(update_fields=["metrics", "updated_at"])
+    return metrics
+
+
+def headline(metrics: dict[str, Any]) -> dict[str, float]:
+    """The figures of ``metrics`` where higher is better, by a flat name."""
+    found: dict[str, float] = {}
+    for section in ("nlu", "stories"):
+        for key, value in (metrics.get(section) or {}).items():
+            if key.endswith(("accuracy", "f1")) and isinstance(value, int | float):
+                found[f"{section}.{key}"] = float(value)
+    for node, values in (metrics.get("training") or {}).items():
+        for key, value in (values or {}).items() if isinstance(values, dict) else ():
+            if key.startswith("val_") and "acc" in key and isinstance(value, int | float):
+                found[f"held_out.{node}.{key}"] = float(value)
+    return found
+
+
+def metrics_comparison(*, new: ModelVersion, old: ModelVersion) -> dict[str, dict[str, Any]]:
+    """``{figure: {old, new, change, worse}}`` over the figures both models have."""
+    before = headline(old.metrics or {})
+    after = headline(new.metrics or {})
+    return {
+        name: {
+            "old": before[name],
+            "new": after[name],
+            "change": round(after[name] - before[name], 6),
+            "worse": after[name] < before[name] - TOLERANCE,
+        }
+        for name in sorted(before.keys() & after.keys())
+    }
