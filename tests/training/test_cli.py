@@ -203,14 +203,14 @@ def test_given_a_missing_project_then_exit_2_with_a_json_error(tmp_path: Path) -
 def test_given_an_unknown_component_then_exit_2_naming_what_is_supported(tmp_path: Path) -> None:
     project = write_tiny_project(tmp_path / "project")
     config = project / "config.yml"
-    config.write_text(config.read_text().replace("EntitySynonymMapper", "SpacyNLP"))
+    config.write_text(config.read_text().replace("EntitySynonymMapper", "BertMagicClassifier"))
 
     code, summary = run_in_process(
         "train", project, "--out", tmp_path / "models", cache=tmp_path / "cache"
     )
 
     assert code == 2
-    assert "SpacyNLP" in summary["error"]
+    assert "BertMagicClassifier" in summary["error"]
     assert "WhitespaceTokenizer" in summary["error"]
 
 

@@ -5,6 +5,7 @@ validation action that picks the next slot (or ends the form)."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 import json
 from collections.abc import Mapping
@@ -67,7 +68,11 @@ def in_process(action_class: type[FormValidationAction]) -> ActionCaller:
             "domain": domain,
             "version": RASA_SDK_VERSION,
         }
-        result = asyncio.run(executor.run(json.loads(json.dumps(payload, default=str))))
+        # in a thread of its own: after the browser tests, Playwright's loop runs in this one
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            result = pool.submit(
+                asyncio.run, executor.run(json.loads(json.dumps(payload, default=str)))
+            ).result()
         assert result is not None
         return ActionServerResult(events=result.events, responses=result.responses)
 
