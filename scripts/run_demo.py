@@ -41,7 +41,17 @@ DEMO_ACTIONS_PORT = 5055
 def process_specs(
     *, host: str, port: int, concurrency: int, actions: bool = False
 ) -> list[ProcessSpec]:
-    worker = [str(BIN / "celery"), "-A", "project", "worker", "--loglevel=INFO"]
+    # -B: the worker also runs Celery beat (the scheduled full trainings); one process only
+    schedule = Path(os.environ.get("PARLEY_DATA_DIR") or "var") / "celerybeat-schedule"
+    worker = [
+        str(BIN / "celery"),
+        "-A",
+        "project",
+        "worker",
+        "--loglevel=INFO",
+        "-B",
+        f"--schedule={schedule}",
+    ]
     if concurrency <= 1:
         worker.append("--pool=solo")
     else:

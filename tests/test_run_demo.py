@@ -49,6 +49,7 @@ def test_given_host_and_port_when_building_specs_then_daphne_and_a_solo_worker(
     assert web.argv[1:] == ["-b", "127.0.0.1", "-p", "8123", "project.asgi:application"]
     assert worker.argv[1:4] == ["-A", "project", "worker"]
     assert "--pool=solo" in worker.argv
+    assert "-B" in worker.argv  # beat runs in the demo's worker
 
 
 def test_given_actions_then_the_demo_action_server_runs_beside(run_demo: ModuleType) -> None:
