@@ -19,8 +19,8 @@ from django.views.decorators.http import require_POST
 
 from annotation.models import Conversation, StoryKind
 from annotation.selectors.items import assistant_list_with_roles, story_list
+from annotation.selectors.story_yaml import story_from_yaml, story_to_yaml
 from frontend.access import PageAccess, assistant_page
-from frontend.story_yaml import story_from_yaml, story_to_yaml
 
 DOMAIN_TABS = {
     "responses": "response",

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from annotation.models import Assistant, Story
-from frontend.story_yaml import story_from_yaml, story_to_yaml
+from annotation.selectors.story_yaml import story_from_yaml, story_to_yaml
 from tests.factories import StoryFactory, StoryStepFactory
 
 pytestmark = pytest.mark.django_db

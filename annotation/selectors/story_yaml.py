@@ -1,7 +1,7 @@
 """A story or rule as Rasa YAML and back, for the stories editor.
 
 The REST API takes a story's steps as JSON; people prefer to write YAML. The editor asks
-``story_from_yaml`` (through ``views.story_parse``) for the API payload of what they typed,
+``story_from_yaml`` (through ``frontend.views.story_parse``) for the API payload of what they typed,
 with the reader's problems on their lines, and then saves that payload through the API, which
 validates it again. Both directions reuse ``annotation.rasa_io`` (the importer and exporter).
 """
