@@ -8,10 +8,13 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.tokens import default_token_generator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from rest_framework.authtoken.models import Token
 
 from annotation.models import Membership, Role
@@ -21,14 +24,16 @@ from annotation.services.errors import AnnotationError
 from frontend.access import PageAccess, assistant_page
 
 
-def _username_for(login: str) -> str:
-    """A username, or the username of the one user with that e-mail address."""
-    login = login.strip()
-    if "@" in login:
-        users = list(get_user_model().objects.filter(email__iexact=login)[:2])
-        if len(users) == 1:
-            return str(users[0].get_username())
-    return login
+def _set_password_link(request: HttpRequest, user: Any) -> str:
+    """Django's password-reset confirmation link: valid until the password is set."""
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return request.build_absolute_uri(path)
 
 
 def _member_action(request: HttpRequest, access: PageAccess) -> str | None:
@@ -42,9 +47,22 @@ def _member_action(request: HttpRequest, access: PageAccess) -> str | None:
             login = request.POST.get("login", "").strip()
             if not login:
                 return "Type a username or an e-mail address."
-            services.membership_create(
-                assistant=access.assistant, username=_username_for(login), role=role or Role.VIEWER
-            )
+            if "@" in login:
+                membership = services.membership_invite(
+                    assistant=access.assistant, email=login, role=role or Role.VIEWER
+                )
+                user = membership.user
+                if not user.has_usable_password():
+                    messages.success(
+                        request,
+                        f"Invited {login} as {membership.role}. Send them this link to choose "
+                        f"a password: {_set_password_link(request, user)}",
+                    )
+                    return None
+            else:
+                services.membership_create(
+                    assistant=access.assistant, username=login, role=role or Role.VIEWER
+                )
             messages.success(request, f"Added {login} as {role or Role.VIEWER}.")
             return None
         membership = get_object_or_404(

@@ -215,6 +215,22 @@ def membership_create(*, assistant: Assistant, username: str, role: Role | str) 
 
 
 @transaction.atomic
+def membership_invite(*, assistant: Assistant, email: str, role: Role | str) -> Membership:
+    """Add the person with this e-mail address, creating their account (no password yet: they
+    choose one through a set-password link) when Parley does not know them."""
+    email = email.strip()
+    users = get_user_model().objects
+    user = users.filter(email__iexact=email).first()
+    if user is None:
+        if users.filter(username=email).exists():
+            raise MembershipExistsError(email)
+        user = users.create_user(username=email, email=email)
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return membership_create(assistant=assistant, username=user.get_username(), role=role)
+
+
+@transaction.atomic
 def membership_update(*, membership: Membership, role: Role | str) -> Membership:
     new_role = Role(role)
     locked = Membership.objects.select_for_update().get(pk=membership.pk)

@@ -37,6 +37,7 @@ def test_given_inbox_messages_when_annotating_with_keys_and_mouse_then_examples_
     first.locator(".inbox-text").get_by_text("Lisbon").dblclick()
     entity = page.locator("#entity-picker")
     entity.get_by_label("Entity type").fill("city")
+    entity.get_by_label("Value").fill("Lisboa")  # the value it stands for, edited
     page.screenshot(path=str(screenshot_dir / "inbox_entity.png"))
     entity.get_by_role("button", name="Add entity").click()
     expect(first.locator("mark")).to_have_text("Lisbon")
@@ -48,7 +49,7 @@ def test_given_inbox_messages_when_annotating_with_keys_and_mouse_then_examples_
     example = Example.objects.get(assistant=assistant, text="any gigs in Lisbon tonight")
     assert example.intent.name == "search_concerts"
     assert [(s.start, s.end, s.entity, s.value) for s in example.spans.all()] == [
-        (12, 18, "city", "Lisbon")
+        (12, 18, "city", "Lisboa")
     ]
 
     # Enter confirms the predicted intent of the next one

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -74,6 +75,35 @@ def test_given_an_unknown_user_when_adding_then_the_error_shows_and_the_input_is
     assert 'class="error"' in html
     assert 'value="nobody-here"' in html
     assert Membership.objects.filter(assistant=assistant).count() == 3
+
+
+def test_given_a_new_email_when_inviting_then_an_account_and_a_set_password_link(
+    assistant: Assistant, people: dict[str, Any]
+) -> None:
+    admin = signed_in(people["admin"])
+
+    response = admin.post(
+        members_url(assistant),
+        {"action": "add", "login": "new.person@example.org", "role": "annotator"},
+        follow=True,
+    )
+
+    membership = Membership.objects.get(assistant=assistant, user__email="new.person@example.org")
+    assert membership.role == Role.ANNOTATOR
+    assert not membership.user.has_usable_password()
+    html = response.content.decode()
+    link = re.search(r"(http://testserver/accounts/reset/[^\s<\"]+)", html)
+    assert link is not None, html
+    # the invited person follows the link and chooses a password, then signs in
+    invited = Client()
+    form = invited.get(link[1], follow=True)
+    assert form.status_code == 200
+    done = invited.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "a-Long-pass-phrase-9", "new_password2": "a-Long-pass-phrase-9"},
+    )
+    assert done.status_code == 302
+    assert Client().login(username="new.person@example.org", password="a-Long-pass-phrase-9")
 
 
 def test_given_an_admin_when_changing_a_role_then_it_is_stored(

@@ -463,12 +463,15 @@ function openEntityPicker(index, span) {
     "aria-label": "Group",
     placeholder: "group (optional)",
   });
+  // the value the entity stands for: the words themselves unless edited (a synonym's target)
+  const value = h("input", { name: "value", "aria-label": "Value", value: words });
   const form = h(
     "form",
     { class: "popover", id: "entity-picker", autocomplete: "off" },
     h("div", {}, "Mark ", h("strong", {}, `“${words}”`), " as"),
     h("label", {}, "Entity", entity),
     h("div", { class: "row" }, h("label", {}, "Role", role), h("label", {}, "Group", group)),
+    h("label", {}, "Value", value),
     h(
       "div",
       { class: "actions" },
@@ -485,7 +488,7 @@ function openEntityPicker(index, span) {
       start: span.start,
       end: span.end,
       entity: name,
-      value: words,
+      value: value.value.trim() || words,
       role: role.value.trim() || null,
       group: group.value.trim() || null,
     });
