@@ -7,8 +7,10 @@ the task while the task's own thread writes progress and a heartbeat every
 ``PROGRESS_INTERVAL_S`` and checks the cancel flag (the progress callback then raises, which
 stops training). A running job whose heartbeat is older than
 ``settings.TRAINING_JOB_HEARTBEAT_TIMEOUT_S`` (its worker died) is marked failed by whoever
-reads it. The active model keeps serving throughout; a new model becomes active when its job
-succeeds (unless the assistant's gate says one of its metrics got worse).
+reads it, and a queued job left waiting that long with nothing running is sent to the workers
+again (its broker message was lost). The active model keeps serving throughout; a new model
+becomes active when its job succeeds (unless the assistant's gate says one of its metrics got
+worse).
 """
 
 from __future__ import annotations
@@ -222,6 +224,25 @@ def training_jobs_reconcile(*, assistant: Assistant) -> None:
             live.job_changed(job)
     if dead:
         _start_next(assistant.pk)
+    elif not TrainingJob.objects.filter(assistant=assistant, state=JobState.RUNNING).exists():
+        _redispatch_stuck(assistant, cutoff)
+
+
+def _redispatch_stuck(assistant: Assistant, cutoff: datetime) -> None:
+    """A queued job with nothing running before it, untouched for a heartbeat timeout, lost its
+    broker message (or waited for workers that were all down): send it again. Claiming is
+    idempotent, so a message that was only slow costs nothing more."""
+    stuck = (
+        TrainingJob.objects.filter(
+            assistant=assistant, state=JobState.QUEUED, updated_at__lt=cutoff
+        )
+        .order_by("created_at", "id")
+        .first()
+    )
+    if stuck is None:
+        return
+    TrainingJob.objects.filter(pk=stuck.pk).update(updated_at=timezone.now())
+    transaction.on_commit(functools.partial(_dispatch_again, stuck.pk))
 
 
 def training_job_list(*, assistant: Assistant) -> QuerySet[TrainingJob]:

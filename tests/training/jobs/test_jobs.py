@@ -180,3 +180,21 @@ def test_given_a_running_job_when_another_starts_then_it_waits_until_the_first_e
     assert running.state == JobState.FAILED
     assert "previous model is still active" in running.human_readable_error
     assert waiting.state == JobState.SUCCEEDED, waiting.error
+
+
+def test_given_a_queued_job_whose_message_was_lost_when_listed_then_it_is_sent_again(
+    tiny: m.Assistant, eager_celery: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False):  # the broker never delivers it
+        lost = training_job_start(assistant=tiny, kind=ModelKind.FULL)
+    with django_capture_on_commit_callbacks(execute=True):
+        training_job_list(assistant=tiny)
+    lost.refresh_from_db()
+    assert lost.state == JobState.QUEUED  # a fresh job may still be on its way
+
+    TrainingJob.objects.filter(pk=lost.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        training_job_list(assistant=tiny)
+
+    lost.refresh_from_db()
+    assert lost.state == JobState.SUCCEEDED, lost.error
