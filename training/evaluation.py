@@ -4,8 +4,10 @@ Stored in ``ModelVersion.metrics``:
 
 * ``training``: what the components reported while training (DIET's ``val_*`` figures are on
   examples it held out of its own training);
-* ``nlu``: ``training.engine.evaluation`` over the assistant's NLU examples (a deterministic
-  sample of at most ``MAX_NLU_EXAMPLES``): intent accuracy and macro F1, entity F1;
+* ``nlu``: ``training.engine.evaluation`` over the NLU examples the assistant's settings hold
+  out of training (``training.holdout``), or, when it holds none out, over its training
+  examples (``held_out`` says which; a deterministic sample of at most ``MAX_NLU_EXAMPLES``):
+  intent accuracy and macro F1, entity F1;
 * ``stories``: the test stories (``tests/``) replayed by ``training.engine.dialogue``.
 
 ``headline`` flattens the figures where higher is better; ``metrics_comparison`` compares two
@@ -25,8 +27,9 @@ from training.engine.data import NluExample, StorySpec
 from training.engine.dialogue.evaluation import evaluate_stories
 from training.engine.evaluation import evaluate_nlu
 from training.engine.model import Model
+from training.holdout import split_nlu
 from training.models import ModelVersion
-from training.registry import archive_path
+from training.registry import archive_path, training_settings_get
 
 MAX_NLU_EXAMPLES = 2000
 TOLERANCE = 1e-9
@@ -42,7 +45,9 @@ def _sample(examples: list[NluExample]) -> list[NluExample]:
 def model_version_evaluate(*, version: ModelVersion) -> dict[str, Any]:
     """Evaluate the model, store the figures in ``version.metrics`` and return them."""
     project = assistant_project(assistant=version.assistant)
-    examples = _sample(nlu_examples_from_project(project))
+    percent = training_settings_get(assistant=version.assistant).nlu_holdout_percent
+    _, held_out = split_nlu(training_data_from_project(project), percent)
+    examples = _sample(list(held_out) if percent > 0 else nlu_examples_from_project(project))
     tests = [
         dataclasses.replace(story, is_test=False) for story in project.stories if story.is_test
     ]
@@ -60,6 +65,7 @@ def model_version_evaluate(*, version: ModelVersion) -> dict[str, Any]:
         if examples and model.pipeline:
             report = evaluate_nlu(model, examples)
             metrics["nlu"] = {
+                "held_out": percent > 0,  # else: measured on examples the model trained on
                 "examples": report["examples"],
                 "intent_accuracy": report["intent"]["accuracy"],
                 "intent_macro_f1": report["intent"]["macro_f1"],

@@ -36,6 +36,7 @@ from training.adapters import training_data_for_assistant
 from training.cli import INPUT_ERRORS, ProgressPrinter
 from training.engine.archive import ArchiveError, read_metadata
 from training.engine.component import Progress
+from training.engine.data import TrainingData
 from training.engine.finetune_check import (
     ALLOWED_CHANGES,
     Difference,
@@ -45,6 +46,7 @@ from training.engine.finetune_check import (
 from training.engine.fingerprint import data_fingerprint
 from training.engine.graph import build_graph
 from training.engine.runner import FinetuneRefused, TrainResult, train
+from training.holdout import split_nlu
 from training.models import (
     ACTIVE_JOB_STATES,
     JOB_KINDS,
@@ -98,6 +100,14 @@ class JobCancelled(Exception):
     """Raised inside the progress callback to stop a cancelled job's training."""
 
 
+def training_data_to_train(*, assistant: Assistant) -> TrainingData:
+    """The assistant's training data less the NLU examples its settings hold out for
+    evaluation (``training.holdout``)."""
+    percent = training_settings_get(assistant=assistant).nlu_holdout_percent
+    data, _ = split_nlu(training_data_for_assistant(assistant=assistant), percent)
+    return data
+
+
 # ----------------------------------------------------------------------------- fine-tune check
 
 
@@ -110,7 +120,7 @@ def training_finetune_check(*, assistant: Assistant) -> FinetuneVerdict:
         metadata = read_metadata(assistant_model_path(assistant=assistant, model_id=model_id))
     except ArchiveError as error:
         return _no_base_verdict(f"The active model cannot be read: {error}")
-    return check_finetune(metadata, training_data_for_assistant(assistant=assistant))
+    return check_finetune(metadata, training_data_to_train(assistant=assistant))
 
 
 def _no_base_verdict(summary: str) -> FinetuneVerdict:
@@ -392,7 +402,7 @@ def _execute(job: TrainingJob) -> None:
     outcome: dict[str, Any] = {}
     tracker = _Tracker(nodes=1)
     try:
-        data = training_data_for_assistant(assistant=assistant)
+        data = training_data_to_train(assistant=assistant)
         tracker.nodes = len(build_graph(data.config).nodes)
         finetune_base: Path | None = None
         if job.kind == ModelKind.FINETUNE:
@@ -564,7 +574,7 @@ def assistant_data_changed(*, assistant: Assistant) -> bool:
     )
     if version is None or not version.data_fingerprint:
         return True
-    current = data_fingerprint(training_data_for_assistant(assistant=assistant))
+    current = data_fingerprint(training_data_to_train(assistant=assistant))
     return current != version.data_fingerprint
 
 

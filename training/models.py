@@ -66,13 +66,20 @@ class TrainingSettings(TimeStampedModel):
     schedule = models.CharField(
         max_length=16, choices=TrainingSchedule.choices, default=TrainingSchedule.OFF
     )
+    # this share of the NLU examples never trains; each new model is measured on it
+    # (``training.holdout``; 0: every example trains and the figures are on training examples)
+    nlu_holdout_percent = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(epoch_fraction__gt=0) & models.Q(epoch_fraction__lte=1),
                 name="training_settings_epoch_fraction_range",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(nlu_holdout_percent__lte=50),
+                name="training_settings_holdout_at_most_half",
+            ),
         ]
 
 

@@ -113,6 +113,7 @@ class UploadSerializer(serializers.Serializer[Any]):
 
 class SettingsSerializer(serializers.ModelSerializer[TrainingSettings]):
     epoch_fraction = serializers.FloatField(min_value=0.01, max_value=1.0, required=False)
+    nlu_holdout_percent = serializers.IntegerField(min_value=0, max_value=50, required=False)
 
     class Meta:
         model = TrainingSettings
@@ -122,6 +123,7 @@ class SettingsSerializer(serializers.ModelSerializer[TrainingSettings]):
             "keep_models",
             "activate_only_if_not_worse",
             "schedule",
+            "nlu_holdout_percent",
         ]
 
 

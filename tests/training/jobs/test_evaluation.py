@@ -10,10 +10,11 @@ import pytest
 
 from annotation import models as m
 from tests.factories import ExampleFactory
+from training.engine.archive import read_metadata
 from training.evaluation import headline, metrics_comparison
 from training.jobs import assistant_data_changed, training_job_start, training_schedule_run
 from training.models import JobState, ModelKind, ModelVersion, TrainingJob, TrainingSchedule
-from training.registry import active_model_id, training_settings_get
+from training.registry import active_model_id, archive_path, training_settings_get
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +41,30 @@ def test_given_a_trained_model_then_its_metrics_hold_the_nlu_evaluation(
     assert 0.0 <= figures["nlu.intent_accuracy"] <= 1.0
     assert "nlu.entity_f1" in figures
     assert version.metrics["nlu"]["examples"] == m.Example.objects.filter(assistant=tiny).count()
+
+
+def test_given_a_holdout_share_then_the_model_is_measured_on_examples_it_never_trained_on(
+    tiny: m.Assistant, eager_celery: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    greet = m.Example.objects.filter(assistant=tiny, intent__name="greet").first()
+    assert greet is not None
+    for word in ("hiya", "howdy", "hello there", "good evening", "hey you", "yo", "greetings"):
+        ExampleFactory(assistant=tiny, intent=greet.intent, block=greet.block, text=word)
+    settings = training_settings_get(assistant=tiny)
+    settings.nlu_holdout_percent = 50
+    settings.save()
+    everything = m.Example.objects.filter(assistant=tiny).count()
+
+    version = train_full(tiny, django_capture_on_commit_callbacks).model_version
+
+    assert version is not None
+    nlu = version.metrics["nlu"]
+    assert nlu["held_out"] is True
+    assert 0 < nlu["examples"] < everything
+    trained = sum(read_metadata(archive_path(version))["label_examples"]["intents"].values())
+    assert trained + nlu["examples"] == everything
+    # the data did not change since: the held-out split is part of what counts as the data
+    assert not assistant_data_changed(assistant=tiny)
 
 
 def test_given_the_gate_when_a_new_model_is_worse_then_the_old_one_keeps_serving(

@@ -25,7 +25,10 @@ function headline(metrics) {
   const parts = [];
   const nlu = (metrics || {}).nlu;
   const stories = (metrics || {}).stories;
-  if (nlu) parts.push(`intent acc ${nlu.intent_accuracy.toFixed(3)}`, `entity F1 ${nlu.entity_f1.toFixed(3)}`);
+  if (nlu) {
+    const on = nlu.held_out ? ` (${nlu.examples} held out)` : "";
+    parts.push(`intent acc ${nlu.intent_accuracy.toFixed(3)}${on}`, `entity F1 ${nlu.entity_f1.toFixed(3)}`);
+  }
   if (stories) parts.push(`stories ${stories.conversation_accuracy.toFixed(3)}`);
   return parts.join(", ") || "–";
 }
@@ -295,6 +298,7 @@ function wire() {
           epoch_fraction: Number(e.epoch_fraction.value),
           finetune_limit: Number(e.finetune_limit.value),
           keep_models: Number(e.keep_models.value),
+          nlu_holdout_percent: Number(e.nlu_holdout_percent.value),
           activate_only_if_not_worse: e.activate_only_if_not_worse.checked,
           schedule: e.schedule.value,
         });
