@@ -256,9 +256,10 @@ class _TurnGate:
 _gate = _TurnGate()
 
 
-def _turn(
+def conversation_turn(
     *, assistant: Assistant, served: ServedModel, conversation: Conversation, channel: str
 ) -> Turn:
+    """A turn of ``conversation`` on ``served``, its history loaded (nothing recorded yet)."""
     return Turn(
         model=served.model,
         domain=served.domain,
@@ -269,7 +270,8 @@ def _turn(
     )
 
 
-def _record(turn: Turn, conversation: Conversation, served: ServedModel) -> None:
+def turn_record(turn: Turn, conversation: Conversation, served: ServedModel) -> None:
+    """Store the events the turn added."""
     if turn.new:
         conversation_append_events(
             conversation=conversation,
@@ -286,7 +288,9 @@ def _open(
     conversation = conversation_get_or_create(
         assistant=assistant, sender_id=sender_id, channel=channel, model_id=served.id
     )
-    turn = _turn(assistant=assistant, served=served, conversation=conversation, channel=channel)
+    turn = conversation_turn(
+        assistant=assistant, served=served, conversation=conversation, channel=channel
+    )
     latest = conversation.latest_event_at.timestamp() if conversation.event_count else None
     if turn.session_expired(latest):
         turn.start_session()
@@ -310,7 +314,7 @@ def assistant_handle_message(
             turn.receive(text, parse_data or _parse(served, text), metadata)
             turn.predict_and_run()
         finally:
-            _record(turn, conversation, served)
+            turn_record(turn, conversation, served)
     return turn.messages
 
 
@@ -330,7 +334,7 @@ def conversation_log_message(
     with _gate.turn():
         served, conversation, turn = _open(assistant, sender_id, "")
         turn.receive(text, parse_data or _parse(served, text), metadata)
-        _record(turn, conversation, served)
+        turn_record(turn, conversation, served)
     return turn.tracker()
 
 
@@ -338,7 +342,9 @@ def conversation_predict(*, assistant: Assistant, sender_id: str) -> dict[str, A
     """The next action's scores, policy and confidence; runs nothing."""
     served = _require_model(assistant)
     conversation = conversation_get_or_create(assistant=assistant, sender_id=sender_id)
-    turn = _turn(assistant=assistant, served=served, conversation=conversation, channel="")
+    turn = conversation_turn(
+        assistant=assistant, served=served, conversation=conversation, channel=""
+    )
     decision = predict(served.model, story_events(turn.state.applied))
     scores = decision.as_dict()["scores"] or [
         {"action": decision.action, "score": decision.confidence}
@@ -365,7 +371,7 @@ def conversation_execute(
         try:
             turn.run(name, policy=policy, confidence=confidence)
         finally:
-            _record(turn, conversation, served)
+            turn_record(turn, conversation, served)
     return {"tracker": turn.tracker(), "messages": turn.messages}
 
 
@@ -391,7 +397,7 @@ def conversation_trigger_intent(
             turn.receive(f"EXTERNAL: {intent}", parse)
             turn.predict_and_run()
         finally:
-            _record(turn, conversation, served)
+            turn_record(turn, conversation, served)
     return {"tracker": turn.tracker(), "messages": turn.messages}
 
 

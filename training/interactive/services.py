@@ -27,7 +27,7 @@ from django.db import transaction
 from annotation.models import Action, Assistant, Conversation, Event, Example, Form, Intent
 from annotation.models import Response as ResponseItem
 from annotation.rasa_io.validation_context import DEFAULT_ACTIONS, DEFAULT_INTENTS
-from annotation.selectors.conversations import conversation_events, conversation_story, story_yaml
+from annotation.selectors.conversations import conversation_story, story_yaml
 from annotation.services.conversations import (
     conversation_append_events,
     conversation_get_or_create,
@@ -50,18 +50,13 @@ from training.engine.data import StoryEvent
 from training.engine.dialogue.actions import action_names
 from training.engine.finetune_check import check_finetune
 from training.interactive.learning import Learned, interactive_learn, interactive_model_status
-from training.runtime.action_server import (
-    NO_ACTION_ENDPOINT,
-    ActionServerResult,
-    call_action_server,
-)
-from training.runtime.turn import LISTEN, ActionCaller, Turn, predict, story_events
+from training.runtime.turn import LISTEN, Turn, predict, story_events
 from training.serving import (
-    ACTION_TIMEOUT_S,
     ServedModel,
-    assistant_action_endpoint,
     assistant_active_model,
     assistant_parse,
+    conversation_turn,
+    turn_record,
 )
 
 CHANNEL = INTERACTIVE_CHANNEL
@@ -110,44 +105,10 @@ def _served(assistant: Assistant) -> ServedModel:
     return served
 
 
-def _caller(assistant: Assistant) -> ActionCaller:
-    def call(
-        action: str, sender_id: str, tracker: Mapping[str, Any], domain: Mapping[str, Any]
-    ) -> ActionServerResult:
-        url = assistant_action_endpoint(assistant=assistant)
-        if url is None:
-            return ActionServerResult(error=NO_ACTION_ENDPOINT)
-        return call_action_server(
-            url=url,
-            action=action,
-            sender_id=sender_id,
-            tracker=tracker,
-            domain=domain,
-            timeout=ACTION_TIMEOUT_S,
-        )
-
-    return call
-
-
 def _turn(assistant: Assistant, served: ServedModel, conversation: Conversation) -> Turn:
-    return Turn(
-        model=served.model,
-        domain=served.domain,
-        sender_id=conversation.sender_id,
-        channel=CHANNEL,
-        history=conversation_events(conversation=conversation),
-        call_action=_caller(assistant),
+    return conversation_turn(
+        assistant=assistant, served=served, conversation=conversation, channel=CHANNEL
     )
-
-
-def _record(turn: Turn, conversation: Conversation, served: ServedModel) -> None:
-    if turn.new:
-        conversation_append_events(
-            conversation=conversation,
-            events=turn.new,
-            slot_defaults=turn.domain.slot_defaults(),
-            model_id=served.id,
-        )
 
 
 def _append(conversation: Conversation, served: ServedModel, events: list[dict[str, Any]]) -> None:
@@ -210,7 +171,7 @@ def interactive_session_start(*, assistant: Assistant) -> Conversation:
     )
     turn = _turn(assistant, served, conversation)
     turn.start_session()
-    _record(turn, conversation, served)
+    turn_record(turn, conversation, served)
     return conversation
 
 
@@ -238,7 +199,7 @@ def interactive_fork(
     if not events or events[0].get("event") != "session_started":
         turn = _turn(assistant, served, fork)
         turn.start_session()
-        _record(turn, fork, served)
+        turn_record(turn, fork, served)
         events = [e for e in events if e.get("event") not in RESETTING]
     _append(fork, served, events)
     return fork
@@ -312,7 +273,7 @@ def interactive_user_message(
         parse_data,
         {MARK: {"predicted_intent": predicted, "corrected": corrected}},
     )
-    _record(turn, conversation, served)
+    turn_record(turn, conversation, served)
     return interactive_state(assistant=assistant, conversation=conversation)
 
 
@@ -374,7 +335,7 @@ def interactive_action(
             if event.get("event") == "action" and event.get("name") == name:
                 event["metadata"] = {**(event.get("metadata") or {}), MARK: mark}
                 break
-    _record(turn, conversation, served)
+    turn_record(turn, conversation, served)
     return {
         "learned": learned.as_dict() if learned is not None else None,
         "messages": turn.messages,
@@ -423,7 +384,7 @@ def interactive_restart(*, assistant: Assistant, conversation: Conversation) -> 
     turn = _turn(assistant, served, conversation)
     turn.add({"event": "restart"})
     turn.start_session()
-    _record(turn, conversation, served)
+    turn_record(turn, conversation, served)
     return interactive_state(assistant=assistant, conversation=conversation)
 
 
