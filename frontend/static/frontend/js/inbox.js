@@ -16,6 +16,7 @@ import {
   when,
   datalist,
   entityDatalists,
+  selectionIn,
 } from "./ui.js";
 
 const PAGE_SIZE = 50;
@@ -419,23 +420,6 @@ function openIntentPicker() {
   place(box, node.querySelector(`li[data-index="${state.index}"] .pred`) || node);
   refresh();
   input.focus();
-}
-
-/** The [start, end) of the mouse selection inside one message's text, trimmed of spaces. */
-function selectionIn(textNode) {
-  const selection = window.getSelection();
-  if (!selection || selection.isCollapsed || !selection.rangeCount) return null;
-  const range = selection.getRangeAt(0);
-  if (!textNode.contains(range.startContainer) || !textNode.contains(range.endContainer)) return null;
-  const before = document.createRange();
-  before.selectNodeContents(textNode);
-  before.setEnd(range.startContainer, range.startOffset);
-  let start = before.toString().length;
-  let end = start + range.toString().length;
-  const text = textNode.textContent;
-  while (start < end && /\s/.test(text[start])) start++;
-  while (end > start && /\s/.test(text[end - 1])) end--;
-  return start < end ? { start, end } : null;
 }
 
 function openEntityPicker(index, span) {

@@ -2,7 +2,7 @@
 // intent and entities, and every action the bot wants to run, wait for the user's word; a
 // different action is learned on the spot (a new model version the user keeps or throws away).
 import { page, request } from "./api.js";
-import { h, clear, errorBox, toast, pct, highlighted, datalist } from "./ui.js";
+import { h, clear, errorBox, toast, pct, highlighted, datalist, selectionIn } from "./ui.js";
 
 const base = page.interactiveApi;
 const chat = document.getElementById("chat");
@@ -148,23 +148,6 @@ function openStep(...children) {
 }
 
 // ------------------------------------------------------------------ the user's message
-
-/** The [start, end) of the mouse selection inside the message, trimmed of spaces. */
-function selectionIn(textNode) {
-  const selection = window.getSelection();
-  if (!selection || selection.isCollapsed || !selection.rangeCount) return null;
-  const range = selection.getRangeAt(0);
-  if (!textNode.contains(range.startContainer) || !textNode.contains(range.endContainer)) return null;
-  const before = document.createRange();
-  before.selectNodeContents(textNode);
-  before.setEnd(range.startContainer, range.startOffset);
-  let start = before.toString().length;
-  let end = start + range.toString().length;
-  const text = textNode.textContent;
-  while (start < end && /\s/.test(text[start])) start++;
-  while (end > start && /\s/.test(text[end - 1])) end--;
-  return start < end ? { start, end } : null;
-}
 
 function intentStep(text, parsed) {
   const predicted = (parsed.intent || {}).name || "";

@@ -100,7 +100,10 @@ async function loadModels() {
 }
 
 function modelActions(model) {
-  const buttons = [h("a", { class: "button secondary small", href: api.url(`models/${model.model_id}/download/`) }, "Download")];
+  const buttons = [
+    h("button", { type: "button", class: "secondary small", onclick: () => showEvaluation(model.model_id) }, model.active ? "Evaluation" : "Compare"),
+    h("a", { class: "button secondary small", href: api.url(`models/${model.model_id}/download/`) }, "Download"),
+  ];
   if (!page.isAdmin) return buttons;
   if (!model.active) {
     buttons.push(
@@ -117,6 +120,128 @@ function modelActions(model) {
     } }, "Tags"),
   );
   return buttons;
+}
+
+// ------------------------------------------------------------------ evaluation / comparison
+
+const FIGURE_NAMES = {
+  "nlu.intent_accuracy": "Intent accuracy",
+  "nlu.intent_macro_f1": "Intent macro F1",
+  "nlu.entity_f1": "Entity F1",
+  "stories.conversation_accuracy": "Conversation accuracy",
+  "stories.action_accuracy": "Action accuracy",
+};
+const SVG = "http://www.w3.org/2000/svg";
+
+function svg(tag, attrs = {}, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  for (const child of children.flat()) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  return node;
+}
+
+async function showEvaluation(modelId) {
+  const card = $("model-compare");
+  const body = $("model-compare-body");
+  card.hidden = false;
+  clear(body, h("div", { class: "loading", role: "status" }, "Loading…"));
+  try {
+    const model = await api.get(`models/${modelId}/`);
+    const comparison = model.comparison_with_active;
+    $("model-compare-title").textContent = comparison
+      ? `Model ${modelId.slice(0, 10)} against the active model ${comparison.old_model_id.slice(0, 10)}`
+      : `Model ${modelId.slice(0, 10)}${model.active ? " (active)" : ""}`;
+    const nlu = (model.metrics || {}).nlu;
+    clear(
+      body,
+      comparison ? figuresTable(comparison.figures) : h("p", { class: "muted" }, model.active ? "This is the active model." : "No active model to compare with."),
+      comparison ? intentsWorse(comparison.intents_worse) : null,
+      h("h4", {}, "Intent confusion"),
+      nlu && nlu.confusion ? confusionChart(nlu.confusion, nlu.held_out) : h("p", { class: "muted" }, "This model has no NLU evaluation."),
+    );
+    card.scrollIntoView({ block: "nearest" });
+  } catch (error) {
+    clear(body, errorBox(error));
+  }
+}
+
+function figuresTable(figures) {
+  const names = Object.keys(figures).filter((name) => !name.startsWith("held_out."));
+  if (!names.length) return h("p", { class: "muted" }, "The two models share no figures.");
+  const signed = (value) => `${value > 0 ? "+" : ""}${value.toFixed(3)}`;
+  return h(
+    "table",
+    { class: "list", id: "compare-figures" },
+    h("thead", {}, h("tr", {}, ["Figure", "Active", "This model", "Change"].map((t) => h("th", {}, t)))),
+    h(
+      "tbody",
+      {},
+      names.map((name) => {
+        const f = figures[name];
+        const tone = f.worse ? "worse" : f.change > 0 ? "better" : "same";
+        return h(
+          "tr",
+          { class: tone, dataset: { figure: name } },
+          h("td", {}, FIGURE_NAMES[name] || name),
+          h("td", {}, f.old.toFixed(3)),
+          h("td", {}, f.new.toFixed(3)),
+          h("td", { class: `change ${tone}` }, signed(f.change)),
+        );
+      }),
+    ),
+  );
+}
+
+function intentsWorse(items) {
+  if (!items.length) return h("p", { class: "ok", id: "intents-worse" }, "No intent got worse.");
+  return h(
+    "div",
+    { id: "intents-worse" },
+    h("h4", {}, `Intents that got worse (${items.length})`),
+    h(
+      "ul",
+      { class: "plain" },
+      items.map((item) =>
+        h("li", {}, h("code", {}, item.intent), ` F1 ${item.old_f1.toFixed(3)} → `, h("span", { class: "change worse" }, item.new_f1.toFixed(3))),
+      ),
+    ),
+  );
+}
+
+// An SVG heatmap: gold intents down, predicted intents across; the diagonal is green, the
+// confusions red, each shaded by its share of the row.
+function confusionChart(confusion, heldOut) {
+  const labels = confusion.labels;
+  if (!labels.length) return h("p", { class: "muted" }, "No examples were measured.");
+  const cell = 22;
+  const gutter = Math.min(180, 8 + 7 * Math.max(...labels.map((l) => l.length)));
+  const size = gutter + cell * labels.length;
+  const chart = svg("svg", { id: "confusion-chart", width: size + 4, height: size + 4, viewBox: `0 0 ${size + 4} ${size + 4}`, role: "img", "aria-label": "Intent confusion matrix" });
+  labels.forEach((label, i) => {
+    const offset = gutter + i * cell + cell / 2;
+    chart.append(
+      svg("text", { x: gutter - 6, y: offset + 4, "text-anchor": "end", class: "axis" }, label),
+      svg("text", { x: offset, y: gutter - 6, transform: `rotate(-60 ${offset} ${gutter - 6})`, class: "axis" }, label),
+    );
+  });
+  confusion.matrix.forEach((row, i) => {
+    const total = row.reduce((a, b) => a + b, 0) || 1;
+    row.forEach((count, j) => {
+      const share = count / total;
+      const fill = count === 0 ? "#f1f3f5" : i === j ? `rgba(43, 138, 62, ${0.2 + 0.8 * share})` : `rgba(201, 42, 42, ${0.2 + 0.8 * share})`;
+      const rect = svg("rect", { x: gutter + j * cell, y: gutter + i * cell, width: cell - 1, height: cell - 1, fill, class: "cell" });
+      rect.append(svg("title", {}, `${labels[i]} → ${labels[j]}: ${count}`));
+      chart.append(rect);
+      if (count) chart.append(svg("text", { x: gutter + j * cell + cell / 2, y: gutter + i * cell + cell / 2 + 4, "text-anchor": "middle", class: "count" }, count));
+    });
+  });
+  const shown = labels.length < confusion.intents ? ` The ${labels.length} of ${confusion.intents} intents with the most errors.` : "";
+  return h(
+    "figure",
+    { class: "confusion" },
+    h("div", { class: "confusion-scroll" }, chart),
+    h("figcaption", { class: "muted" }, `Rows: the annotated intent; columns: the predicted one; measured on ${heldOut ? "held-out" : "training"} examples.${shown}`),
+  );
 }
 
 async function act(button, work, message) {
@@ -273,6 +398,9 @@ async function loadSettings() {
 }
 
 function wire() {
+  $("model-compare-close").addEventListener("click", () => {
+    $("model-compare").hidden = true;
+  });
   const finetune = $("finetune");
   if (finetune) finetune.addEventListener("click", () => start("finetune", finetune));
   const full = $("train-full");

@@ -229,3 +229,20 @@ export function entityDatalists(entities) {
   datalist("role-names", unique(entities.flatMap((e) => e.roles || [])));
   datalist("group-names", unique(entities.flatMap((e) => e.groups || [])));
 }
+
+/** The [start, end) of the mouse selection inside `textNode`, trimmed of spaces. */
+export function selectionIn(textNode) {
+  const selection = window.getSelection();
+  if (!selection || selection.isCollapsed || !selection.rangeCount) return null;
+  const range = selection.getRangeAt(0);
+  if (!textNode.contains(range.startContainer) || !textNode.contains(range.endContainer)) return null;
+  const before = document.createRange();
+  before.selectNodeContents(textNode);
+  before.setEnd(range.startContainer, range.startOffset);
+  let start = before.toString().length;
+  let end = start + range.toString().length;
+  const text = textNode.textContent;
+  while (start < end && /\s/.test(text[start])) start++;
+  while (end > start && /\s/.test(text[end - 1])) end--;
+  return start < end ? { start, end } : null;
+}
