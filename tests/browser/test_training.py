@@ -1,5 +1,6 @@
 """The Training page in a real browser: train from scratch, fine-tune, follow the progress to
-100%, and activate the older model from the registry."""
+100%, compare the older model with the active one (figures, confusion chart), and activate the
+older model from the registry."""
 
 from __future__ import annotations
 
@@ -37,7 +38,11 @@ def assistant(settings: Any, tmp_path: Path) -> Iterator[Assistant]:
 
 
 def test_given_an_admin_when_training_then_fine_tuning_then_activating_the_first_model(
-    page: Page, live_server: Any, django_user_model: Any, assistant: Assistant
+    page: Page,
+    live_server: Any,
+    django_user_model: Any,
+    assistant: Assistant,
+    screenshot_dir: Path,
 ) -> None:
     make_member(django_user_model, assistant, "ada", Role.ADMIN)
     sign_in(page, live_server.url, "ada")
@@ -62,6 +67,18 @@ def test_given_an_admin_when_training_then_fine_tuning_then_activating_the_first
 
     full = ModelVersion.objects.get(kind="full")
     row = page.locator(f"#models-table tr[data-model='{full.model_id}']")
+    row.get_by_role("button", name="Compare").click()
+    panel = page.locator("#model-compare")
+    expect(panel).to_be_visible()
+    expect(page.locator("#model-compare-title")).to_contain_text("against the active model")
+    expect(page.locator("#compare-figures")).to_contain_text("Intent accuracy")
+    expect(page.locator("#intents-worse")).to_be_visible()
+    labels = full.metrics["nlu"]["confusion"]["labels"]
+    expect(page.locator("#confusion-chart rect.cell")).to_have_count(len(labels) ** 2)
+    panel.screenshot(path=str(screenshot_dir / "training_compare.png"))
+    page.get_by_role("button", name="Close").click()
+    expect(panel).to_be_hidden()
+
     row.get_by_role("button", name="Activate").click()
     expect(row).to_contain_text(re.compile("active"))
     expect(row.get_by_role("button", name="Activate")).to_have_count(0)

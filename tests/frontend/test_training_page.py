@@ -25,6 +25,8 @@ def test_given_a_viewer_when_opening_training_then_it_shows_without_start_contro
     assert response.status_code == 200
     assert 'aria-current="page">Training</a>' in html
     assert 'id="models"' in html and 'id="jobs"' in html
+    # the evaluation panel (figures against the active model, confusion chart) waits hidden
+    assert 'id="model-compare" hidden' in html and 'id="model-compare-body"' in html
     assert 'id="finetune"' not in html and 'id="settings-form"' not in html
     assert f"/ws/assistants/{assistant.pk}/training/" in html
 

@@ -23,9 +23,11 @@ from annotation.api.pagination import PageNumberPagination
 from annotation.api.permissions import AdminsWrite, AnnotatorsWrite
 from annotation.api.views.base import AUTHENTICATION, AssistantScopedMixin
 from training import jobs, registry
+from training.evaluation import model_comparison
 from training.models import JobKind, ModelVersion, TrainingJob, TrainingSettings
 
 TAG = "training"
+BULKY_NLU_KEYS = frozenset({"per_intent", "confusion"})
 
 
 # --------------------------------------------------------------------------- serializers
@@ -99,6 +101,30 @@ class ModelVersionSerializer(serializers.ModelSerializer[ModelVersion]):
     def get_active(self, version: ModelVersion) -> bool:
         return bool(version.model_id == self.context.get("active_model_id"))
 
+    def to_representation(self, instance: ModelVersion) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        nlu = (data.get("metrics") or {}).get("nlu")
+        if self.context.get("brief") and isinstance(nlu, dict):
+            # per intent figures grow with the intents: lists show the headline, details all
+            brief = {key: value for key, value in nlu.items() if key not in BULKY_NLU_KEYS}
+            data["metrics"] = {**data["metrics"], "nlu": brief}
+        return data
+
+
+class ModelDetailSerializer(ModelVersionSerializer):
+    comparison_with_active = serializers.SerializerMethodField()
+
+    class Meta(ModelVersionSerializer.Meta):
+        fields = [*ModelVersionSerializer.Meta.fields, "comparison_with_active"]
+        read_only_fields = fields
+
+    def get_comparison_with_active(self, version: ModelVersion) -> dict[str, Any] | None:
+        """This model's figures against the active model's; none for the active model itself."""
+        active: ModelVersion | None = self.context.get("active_version")
+        if active is None or active.model_id == version.model_id:
+            return None
+        return model_comparison(new=version, old=active)
+
 
 class ModelTagsSerializer(serializers.Serializer[Any]):
     tags = serializers.ListField(
@@ -167,8 +193,11 @@ class _ModelsView(AssistantScopedMixin, APIView):
             raise Http404("No such model.")
         return version
 
-    def serialize(self, value: Any, *, many: bool = False) -> Any:
-        context = {"active_model_id": registry.active_model_id(assistant=self.assistant)}
+    def serialize(self, value: Any, *, many: bool = False, brief: bool = False) -> Any:
+        context = {
+            "active_model_id": registry.active_model_id(assistant=self.assistant),
+            "brief": brief,
+        }
         return ModelVersionSerializer(value, many=many, context=context).data
 
 
@@ -262,7 +291,7 @@ class ModelListView(_ModelsView):
         page = paginator.paginate_queryset(
             registry.model_version_list(assistant=self.assistant), request, view=self
         )
-        return paginator.get_paginated_response(self.serialize(page, many=True))
+        return paginator.get_paginated_response(self.serialize(page, many=True, brief=True))
 
     @extend_schema(tags=[TAG], request=UploadSerializer, responses={201: ModelVersionSerializer})
     def post(self, request: Request, assistant_pk: int) -> Response:
@@ -278,9 +307,17 @@ class ModelListView(_ModelsView):
 
 
 class ModelDetailView(_ModelsView):
-    @extend_schema(tags=[TAG], responses=ModelVersionSerializer)
+    @extend_schema(tags=[TAG], responses=ModelDetailSerializer)
     def get(self, request: Request, assistant_pk: int, model_id: str) -> Response:
-        return Response(self.serialize(self.version(model_id)))
+        version = self.version(model_id)
+        active_id = registry.active_model_id(assistant=self.assistant)
+        active = (
+            ModelVersion.objects.filter(assistant=self.assistant, model_id=active_id).first()
+            if active_id
+            else None
+        )
+        context = {"active_model_id": active_id, "active_version": active}
+        return Response(ModelDetailSerializer(version, context=context).data)
 
     @extend_schema(tags=[TAG], responses={204: None})
     def delete(self, request: Request, assistant_pk: int, model_id: str) -> Response:

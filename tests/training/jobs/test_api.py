@@ -263,3 +263,40 @@ def test_given_an_upload_limit_when_the_archive_is_larger_then_400_and_nothing_i
     assert response.status_code == 400 and response.json()["code"] == "invalid_archive"
     assert "larger than" in response.json()["message"]
     assert list(assistant_models_dir(assistant=tiny).iterdir()) == []
+
+
+def test_given_two_models_when_the_inactive_one_is_read_then_it_comes_compared_with_the_active(
+    tiny: m.Assistant, admin: APIClient
+) -> None:
+    directory = assistant_models_dir(assistant=tiny)
+    fake_archive(directory, "aaa1", datetime(2026, 1, 1, tzinfo=UTC))
+    fake_archive(directory, "bbb2", datetime(2026, 1, 2, tzinfo=UTC))
+    admin.post(url(tiny, "models/aaa1/activate/"))
+    figures = {"greet": {"f1": 0.9, "support": 5}, "bye": {"f1": 0.8, "support": 5}}
+    ModelVersion.objects.filter(model_id="aaa1").update(
+        metrics={"nlu": {"intent_accuracy": 0.85, "per_intent": figures}}
+    )
+    worse = {**figures, "bye": {"f1": 0.5, "support": 5}}
+    ModelVersion.objects.filter(model_id="bbb2").update(
+        metrics={"nlu": {"intent_accuracy": 0.7, "per_intent": worse}}
+    )
+
+    new = admin.get(url(tiny, "models/bbb2/")).json()
+    active = admin.get(url(tiny, "models/aaa1/")).json()
+
+    comparison = new["comparison_with_active"]
+    assert comparison["old_model_id"] == "aaa1" and comparison["new_model_id"] == "bbb2"
+    assert comparison["figures"]["nlu.intent_accuracy"] == {
+        "old": 0.85,
+        "new": 0.7,
+        "change": -0.15,
+        "worse": True,
+    }
+    assert comparison["intents_worse"] == [{"intent": "bye", "old_f1": 0.8, "new_f1": 0.5}]
+    assert new["metrics"]["nlu"]["per_intent"]["bye"]["f1"] == 0.5
+    assert active["active"] is True and active["comparison_with_active"] is None
+    listed = admin.get(url(tiny, "models/")).json()["results"]
+    assert [v["metrics"]["nlu"] for v in listed] == [
+        {"intent_accuracy": 0.7},
+        {"intent_accuracy": 0.85},
+    ]

@@ -216,7 +216,8 @@ function confusionChart(confusion, heldOut) {
   const cell = 22;
   const gutter = Math.min(180, 8 + 7 * Math.max(...labels.map((l) => l.length)));
   const size = gutter + cell * labels.length;
-  const chart = svg("svg", { id: "confusion-chart", width: size + 4, height: size + 4, viewBox: `0 0 ${size + 4} ${size + 4}`, role: "img", "aria-label": "Intent confusion matrix" });
+  const width = size + Math.round(gutter / 2); // the last rotated column label leans right
+  const chart = svg("svg", { id: "confusion-chart", width, height: size + 4, viewBox: `0 0 ${width} ${size + 4}`, role: "img", "aria-label": "Intent confusion matrix" });
   labels.forEach((label, i) => {
     const offset = gutter + i * cell + cell / 2;
     chart.append(
@@ -232,7 +233,7 @@ function confusionChart(confusion, heldOut) {
       const rect = svg("rect", { x: gutter + j * cell, y: gutter + i * cell, width: cell - 1, height: cell - 1, fill, class: "cell" });
       rect.append(svg("title", {}, `${labels[i]} → ${labels[j]}: ${count}`));
       chart.append(rect);
-      if (count) chart.append(svg("text", { x: gutter + j * cell + cell / 2, y: gutter + i * cell + cell / 2 + 4, "text-anchor": "middle", class: "count" }, count));
+      if (count) chart.append(svg("text", { x: gutter + j * cell + cell / 2, y: gutter + i * cell + cell / 2 + 4, "text-anchor": "middle", class: share > 0.5 ? "count dark" : "count" }, count));
     });
   });
   const shown = labels.length < confusion.intents ? ` The ${labels.length} of ${confusion.intents} intents with the most errors.` : "";
