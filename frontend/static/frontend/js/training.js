@@ -380,12 +380,16 @@ async function start(kind, button) {
 
 // -------------------------------------------------------------------------------- settings
 
+const fractionInput = $("epoch-fraction");
+if (fractionInput) fractionInput.addEventListener("input", () => (fractionInput.dataset.edited = "1"));
+
 async function loadSettings() {
   const form = $("settings-form");
   const fraction = $("epoch-fraction");
   try {
     const settings = await api.get("training/settings/");
-    if (fraction) fraction.value = settings.epoch_fraction;
+    // the assistant's default, unless the user already typed this click's own fraction
+    if (fraction && !fraction.dataset.edited) fraction.value = settings.epoch_fraction;
     if (!form) return;
     for (const [key, value] of Object.entries(settings)) {
       const input = form.elements[key];
