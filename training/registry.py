@@ -54,8 +54,10 @@ class UploadRejected(RegistryError):
 
 
 def training_settings_get(*, assistant: Assistant) -> TrainingSettings:
-    found, _ = TrainingSettings.objects.get_or_create(assistant=assistant)
-    return found
+    """The assistant's training settings: its row, or the defaults (unsaved: reading never
+    writes, so concurrent first reads cannot collide; saving the instance creates the row)."""
+    found = TrainingSettings.objects.filter(assistant=assistant).first()
+    return found if found is not None else TrainingSettings(assistant=assistant)
 
 
 def user_or_none(user: UserLike) -> Any:
