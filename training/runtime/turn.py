@@ -18,6 +18,7 @@ from annotation.selectors.conversations import tracker_json
 from annotation.tracker import RESETTING, TrackerState, tracker_fold
 from training.engine.data import StoryEvent
 from training.engine.dialogue import PolicyDecision
+from training.engine.dialogue.actions import DEFAULT_ACTIONS as ENGINE_DEFAULT_ACTIONS
 from training.runtime.action_server import NO_ACTION_ENDPOINT, ActionServerResult
 from training.runtime.domain import REQUESTED_SLOT, RuntimeDomain
 from training.runtime.responses import channel_message, render_response
@@ -27,22 +28,7 @@ from training.runtime.two_stage_fallback import TWO_STAGE_FALLBACK, run_two_stag
 MAX_ACTIONS_PER_TURN = 10
 LISTEN = "action_listen"
 SESSION_START = "action_session_start"
-DEFAULT_ACTIONS = frozenset(
-    {
-        LISTEN,
-        SESSION_START,
-        "action_restart",
-        "action_default_fallback",
-        "action_deactivate_loop",
-        "action_revert_fallback_events",
-        "action_default_ask_affirmation",
-        "action_default_ask_rephrase",
-        "action_two_stage_fallback",
-        "action_unlikely_intent",
-        "action_back",
-        "action_extract_slots",
-    }
-)
+DEFAULT_ACTIONS = frozenset(ENGINE_DEFAULT_ACTIONS)  # the actions the runtime runs itself
 
 
 class ServedModel(Protocol):

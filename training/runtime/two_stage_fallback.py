@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from training.engine.dialogue.states import ACTION_LISTEN
 from training.runtime.responses import bot_event
 
 if TYPE_CHECKING:
@@ -25,7 +26,6 @@ OUT_OF_SCOPE_INTENT = "out_of_scope"
 ASK_AFFIRMATION = "utter_ask_affirmation"
 ASK_REPHRASE = "utter_ask_rephrase"
 DEFAULT_FALLBACK = "action_default_fallback"
-LISTEN = "action_listen"
 DEFAULT_REPHRASE_TEXT = "I'm sorry, I didn't quite understand that. Could you rephrase?"
 
 
@@ -112,6 +112,6 @@ def _rewind_loop(turn: Turn) -> None:
 
 def _take_as_said(turn: Turn, latest: Mapping[str, Any]) -> None:
     _rewind_loop(turn)
-    turn.add({"event": "action", "name": LISTEN, "policy": None, "confidence": 1.0})
+    turn.add({"event": "action", "name": ACTION_LISTEN, "policy": None, "confidence": 1.0})
     parse_data = {**dict(latest), "intent": {**dict(latest.get("intent") or {}), "confidence": 1.0}}
     turn.receive(str(latest.get("text") or ""), parse_data)
