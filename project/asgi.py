@@ -11,10 +11,12 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from project.routing import websocket_urlpatterns  # noqa: E402
+from training.bots.rest_channel import RestChannelApp  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # the REST webhook, every message's path, skips Django's request handling
+        "http": RestChannelApp(django_asgi_app),
         "websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
     }
 )

@@ -12,19 +12,20 @@ from training.runtime.action_server import RASA_SDK_VERSION
 from training.serving import ServingError
 
 
+def rasa_error_body(status: int, reason: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {
+        "version": RASA_SDK_VERSION,
+        "status": "failure",
+        "message": message,
+        "reason": reason,
+        "details": details or {},
+        "help": None,
+        "code": status,
+    }
+
+
 def rasa_error(status: int, reason: str, message: str, details: Any = None) -> Response:
-    return Response(
-        {
-            "version": RASA_SDK_VERSION,
-            "status": "failure",
-            "message": message,
-            "reason": reason,
-            "details": details or {},
-            "help": None,
-            "code": status,
-        },
-        status=status,
-    )
+    return Response(rasa_error_body(status, reason, message, details), status=status)
 
 
 def _reason(exc: exceptions.APIException) -> str:

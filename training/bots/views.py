@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import yaml
-from django.db.models import Q
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied, ValidationError
@@ -19,12 +18,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.models import Assistant, Role
+from annotation.models import Role
 from annotation.selectors.conversations import conversation_get, conversation_story_yaml
 from annotation.selectors.items import assistant_access
 from training import serving
+from training.bots.assistants import bot_assistant
 from training.bots.auth import BOT_AUTHENTICATION
 from training.bots.errors import rasa_exception_handler
+from training.bots.rest_channel import rest_webhook_answer
 from training.runtime.action_server import RASA_SDK_VERSION
 
 MINIMUM_COMPATIBLE = "3.5.0"
@@ -65,11 +66,10 @@ class BotView(APIView):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         key = str(kwargs["assistant"])
-        match = Q(name=key) | Q(pk=int(key)) if key.isdigit() else Q(name=key)
-        found = sorted(Assistant.objects.filter(match), key=lambda a: a.name != key)
-        if not found:
+        found = bot_assistant(key)
+        if found is None:
             raise NotFound(f"No assistant {key!r}.")
-        self.assistant = found[0]
+        self.assistant = found
         if self.public:
             return
         if not (request.user and request.user.is_authenticated):
@@ -102,17 +102,9 @@ class RestWebhookView(BotView):
     public = True
 
     def post(self, request: Request, assistant: str) -> Response:
-        data = self.body(request)
-        sender = data.get("sender") or "default"
-        metadata = data.get("metadata")
-        messages = serving.assistant_handle_message(
-            assistant=self.assistant,
-            sender_id=str(sender),
-            text=_text(data, "message"),
-            channel="rest",
-            metadata=metadata if isinstance(metadata, dict) else None,
-        )
-        return Response(messages)
+        # served by training.bots.rest_channel under ASGI; here for WSGI and the test client
+        status, answer = rest_webhook_answer(self.assistant, request.data)
+        return Response(answer, status=status)
 
 
 @extend_schema(exclude=True)
