@@ -161,10 +161,14 @@ def assistant_action_endpoint(*, assistant: Assistant) -> str | None:
         .values_list("content", flat=True)
         .first()
     )
-    if content is None:
-        return None
+    return None if content is None else _endpoint_url(bytes(content))
+
+
+@functools.lru_cache(maxsize=64)
+def _endpoint_url(content: bytes) -> str | None:
+    """Parsed once per content: YAML parsing cost more than the rest of a turn's action call."""
     try:
-        document = yaml.safe_load(bytes(content).decode("utf-8"))
+        document = yaml.safe_load(content.decode("utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError):
         return None
     endpoint = document.get("action_endpoint") if isinstance(document, dict) else None

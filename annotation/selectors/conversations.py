@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
+from django.db import connection
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -169,10 +171,18 @@ def conversation_events(
 ) -> list[dict[str, Any]]:
     """The conversation's Rasa event dicts, in order: from the latest restart / session start,
     or all of them."""
-    events = Event.objects.filter(conversation=conversation)
-    if since_session:
-        events = events.filter(position__gte=conversation.session_position)
-    return list(events.order_by("position").values_list("data", flat=True))
+    # one plain statement: every message reads its conversation's events
+    quote = connection.ops.quote_name
+    since = conversation.session_position if since_session else 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote('data')} FROM {quote(Event._meta.db_table)}"
+            f" WHERE {quote('conversation_id')} = %s AND {quote('position')} >= %s"
+            f" ORDER BY {quote('position')}",
+            [conversation.pk, since],
+        )
+        rows = cursor.fetchall()
+    return [json.loads(data) if isinstance(data, str | bytes) else data for (data,) in rows]
 
 
 def tracker_json(

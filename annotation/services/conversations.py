@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from annotation.models import Assistant, Conversation, Event, EventEntity
-from annotation.services.inbox import inbox_record_user_events
+from annotation.services.inbox import inbox_record_user_messages
 from annotation.tracker import RESETTING, REVERTING, TrackerState, event_kind, tracker_fold
 
 
@@ -26,16 +28,30 @@ def conversation_get_or_create(
         "started_at": now,
         "latest_event_at": now,
     }
-    try:
-        conversation, _ = Conversation.objects.get_or_create(
-            assistant=assistant, sender_id=sender_id, defaults=defaults
-        )
-    except IntegrityError:  # created by a concurrent request in between
-        conversation = Conversation.objects.get(assistant=assistant, sender_id=sender_id)
+    conversation = _conversation_of(assistant.pk, sender_id)
+    if conversation is None:
+        try:
+            conversation, _ = Conversation.objects.get_or_create(
+                assistant=assistant, sender_id=sender_id, defaults=defaults
+            )
+        except IntegrityError:  # created by a concurrent request in between
+            conversation = Conversation.objects.get(assistant=assistant, sender_id=sender_id)
     if channel and not conversation.channel:  # first seen through the HTTP API
         Conversation.objects.filter(pk=conversation.pk, channel="").update(channel=channel)
         conversation.channel = channel
     return conversation
+
+
+def _conversation_of(assistant_id: int, sender_id: str) -> Conversation | None:
+    """The conversation, read with one plain statement (every message reads it: the ORM's
+    query building cost more than the query)."""
+    ops = connection.ops
+    found = Conversation.objects.raw(
+        f"SELECT * FROM {ops.quote_name(Conversation._meta.db_table)}"
+        f" WHERE {ops.quote_name('assistant_id')} = %s AND {ops.quote_name('sender_id')} = %s",
+        [assistant_id, sender_id],
+    )
+    return next(iter(found), None)
 
 
 def _datetime(timestamp: Any) -> datetime:
@@ -48,16 +64,61 @@ def _float(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def _event_row(conversation: Conversation, position: int, data: dict[str, Any]) -> Event:
+# Recording is every message's write, so it runs as a few prepared statements rather than
+# through the ORM (whose query building cost more than the queries: bench.webhook_bench).
+_EVENT_COLUMNS = (
+    "assistant_id",
+    "conversation_id",
+    "position",
+    "timestamp",
+    "kind",
+    "intent",
+    "intent_confidence",
+    "action",
+    "policy",
+    "confidence",
+    "entities",
+    "slot_name",
+    "slot_value",
+    "text",
+    "data",
+    "flagged",
+)
+_ENTITY_COLUMNS = ("assistant_id", "event_id", "entity", "value", "role", "group")
+_SNAPSHOT_COLUMNS = (
+    "event_count",
+    "session_position",
+    "slots",
+    "active_loop",
+    "latest_action_name",
+    "paused",
+    "followup_action",
+)
+_SNAPSHOT_UPDATED = (*_SNAPSHOT_COLUMNS, "updated_at")
+
+
+@dataclass
+class _Row:
+    """An event about to be stored, with its filter columns."""
+
+    position: int
+    timestamp: datetime
+    kind: str
+    data: dict[str, Any]
+    intent: str | None = None
+    intent_confidence: float | None = None
+    action: str | None = None
+    policy: str | None = None
+    confidence: float | None = None
+    entities: list[Any] = field(default_factory=list)
+    slot_name: str | None = None
+    slot_value: Any = None
+    text: str | None = None
+
+
+def _event_row(position: int, data: dict[str, Any]) -> _Row:
     kind = event_kind(data)
-    row = Event(
-        assistant_id=conversation.assistant_id,
-        conversation=conversation,
-        position=position,
-        timestamp=_datetime(data.get("timestamp")),
-        kind=kind,
-        data=data,
-    )
+    row = _Row(position=position, timestamp=_datetime(data.get("timestamp")), kind=kind, data=data)
     if kind == "user":
         parse = data.get("parse_data") or {}
         intent = parse.get("intent") or {}
@@ -79,14 +140,137 @@ def _event_row(conversation: Conversation, position: int, data: dict[str, Any]) 
     return row
 
 
-def _state_of(conversation: Conversation, slot_defaults: Mapping[str, Any]) -> TrackerState:
-    state = TrackerState.empty(slot_defaults)
-    state.slots = dict(conversation.slots)
-    state.active_loop = conversation.active_loop
-    state.latest_action_name = conversation.latest_action_name
-    state.paused = conversation.paused
-    state.followup_action = conversation.followup_action
-    return state
+def _quoted(columns: Sequence[str]) -> str:
+    return ", ".join(connection.ops.quote_name(c) for c in columns)
+
+
+def _json(value: Any) -> Any:
+    return connection.ops.adapt_json_value(value, None)
+
+
+def _from_json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _insert_events(conversation: Conversation, rows: Sequence[_Row]) -> list[int]:
+    """INSERT the rows in one statement; their ids, in order."""
+    ops = connection.ops
+    values = ", ".join(["(" + ", ".join(["%s"] * len(_EVENT_COLUMNS)) + ")"] * len(rows))
+    params: list[Any] = []
+    for row in rows:
+        params += [
+            conversation.assistant_id,
+            conversation.pk,
+            row.position,
+            ops.adapt_datetimefield_value(row.timestamp),
+            row.kind,
+            row.intent,
+            row.intent_confidence,
+            row.action,
+            row.policy,
+            row.confidence,
+            _json(row.entities),
+            row.slot_name,
+            None if row.slot_value is None else _json(row.slot_value),  # SQL NULL, as the ORM
+            row.text,
+            _json(row.data),
+            False,
+        ]
+    table = ops.quote_name(Event._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({_quoted(_EVENT_COLUMNS)}) VALUES {values}"
+            f" RETURNING {ops.quote_name('id')}",
+            params,
+        )
+        return [int(found[0]) for found in cursor.fetchall()]
+
+
+def _insert_entities(conversation: Conversation, rows: Sequence[_Row], ids: Sequence[int]) -> None:
+    params = [
+        (
+            conversation.assistant_id,
+            event_id,
+            str(entity.get("entity", "")),
+            str(entity.get("value", "")),
+            entity.get("role"),
+            entity.get("group"),
+        )
+        for row, event_id in zip(rows, ids, strict=True)
+        if row.kind == "user"
+        for entity in row.entities
+        if isinstance(entity, dict) and entity.get("entity")
+    ]
+    if not params:
+        return
+    table = connection.ops.quote_name(EventEntity._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(_ENTITY_COLUMNS))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({_quoted(_ENTITY_COLUMNS)}) VALUES ({placeholders})", params
+        )
+
+
+@dataclass
+class _Snapshot:
+    """The conversation's row as the transaction found it (locked on PostgreSQL; SQLite's
+    transactions take the write lock at BEGIN: settings ``transaction_mode``)."""
+
+    event_count: int
+    session_position: int
+    slots: dict[str, Any]
+    active_loop: str | None
+    latest_action_name: str | None
+    paused: bool
+    followup_action: str | None
+
+    def state(self, slot_defaults: Mapping[str, Any]) -> TrackerState:
+        state = TrackerState.empty(slot_defaults)
+        state.slots = dict(self.slots)
+        state.active_loop = self.active_loop
+        state.latest_action_name = self.latest_action_name
+        state.paused = self.paused
+        state.followup_action = self.followup_action
+        return state
+
+
+def _snapshot_locked(conversation: Conversation) -> _Snapshot:
+    ops = connection.ops
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_quoted(_SNAPSHOT_COLUMNS)} FROM"
+            f" {ops.quote_name(Conversation._meta.db_table)} WHERE {ops.quote_name('id')} = %s"
+            + lock,
+            [conversation.pk],
+        )
+        found = cursor.fetchone()
+    if found is None:
+        raise Conversation.DoesNotExist(f"Conversation {conversation.pk} is gone.")
+    count, session, slots, loop, action, paused, followup = found
+    return _Snapshot(
+        int(count), int(session), _from_json(slots) or {}, loop, action, bool(paused), followup
+    )
+
+
+def _update_conversation(conversation: Conversation, columns: Sequence[str]) -> None:
+    """UPDATE ``columns`` of the conversation's row to the values ``conversation`` has."""
+    ops = connection.ops
+    values: list[Any] = []
+    for name in columns:
+        value = getattr(conversation, name)
+        if name == "slots":
+            value = _json(value)
+        elif isinstance(value, datetime):
+            value = ops.adapt_datetimefield_value(value)
+        values.append(value)
+    assignments = ", ".join(f"{ops.quote_name(name)} = %s" for name in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {ops.quote_name(Conversation._meta.db_table)} SET {assignments}"
+            f" WHERE {ops.quote_name('id')} = %s",
+            [*values, conversation.pk],
+        )
 
 
 @transaction.atomic
@@ -96,77 +280,61 @@ def conversation_append_events(
     events: Sequence[Mapping[str, Any]],
     slot_defaults: Mapping[str, Any] | None = None,
     model_id: str | None = None,
-) -> list[Event]:
+) -> None:
     """Store ``events`` (Rasa event dicts) after the conversation's last one, in one transaction,
-    and bring the conversation's snapshot (slots, active loop, ...) up to date.
+    and bring the conversation's snapshot (slots, active loop, ...) up to date, in the database
+    and on ``conversation``.
 
     Events without a ``timestamp`` get the current time. ``slot_defaults``: the domain's initial
     slot values, which a restart or ``reset_slots`` goes back to.
     """
-    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    snapshot = _snapshot_locked(conversation)
     defaults = dict(slot_defaults or {})
     now = time.time()
     datas = [{**dict(event), "timestamp": event.get("timestamp") or now} for event in events]
     if any(d.get("event") in REVERTING for d in datas):
         history = list(
             Event.objects.filter(
-                conversation=locked, position__gte=locked.session_position
+                conversation=conversation, position__gte=snapshot.session_position
             ).values_list("data", flat=True)
         )
         state = tracker_fold([*history, *datas], slot_defaults=defaults)
     else:
-        state = tracker_fold(datas, state=_state_of(locked, defaults))
-    position = locked.event_count
-    rows = [_event_row(locked, position + offset, data) for offset, data in enumerate(datas)]
-    created = Event.objects.bulk_create(rows)
-    entity_rows = [
-        EventEntity(
-            assistant_id=locked.assistant_id,
-            event=row,
-            entity=str(entity.get("entity", "")),
-            value=str(entity.get("value", "")),
-            role=entity.get("role"),
-            group=entity.get("group"),
+        state = tracker_fold(datas, state=snapshot.state(defaults))
+    position = snapshot.event_count
+    rows = [_event_row(position + offset, data) for offset, data in enumerate(datas)]
+    conversation.session_position = snapshot.session_position
+    columns = list(_SNAPSHOT_UPDATED)
+    if rows:
+        ids = _insert_events(conversation, rows)
+        _insert_entities(conversation, rows, ids)
+        inbox_record_user_messages(
+            conversation=conversation,
+            messages=(
+                (row.text, row.intent, row.intent_confidence, row.entities, row.timestamp)
+                for row in rows
+                if row.kind == "user"
+            ),
         )
-        for row in created
-        if row.kind == "user"
-        for entity in row.entities
-        if isinstance(entity, dict) and entity.get("entity")
-    ]
-    if entity_rows:
-        EventEntity.objects.bulk_create(entity_rows)
-    inbox_record_user_events(conversation=locked, events=created)
-    for row in created:
-        if row.data.get("event") in RESETTING:
-            locked.session_position = row.position
-    if created:
-        locked.latest_event_at = max(row.timestamp for row in created)
-        if locked.event_count == 0:
-            locked.started_at = min(row.timestamp for row in created)
-    locked.event_count = position + len(created)
-    locked.slots = state.slots
-    locked.active_loop = state.active_loop
-    locked.latest_action_name = state.latest_action_name
-    locked.paused = state.paused
-    locked.followup_action = state.followup_action
+        for row in rows:
+            if row.data.get("event") in RESETTING:
+                conversation.session_position = row.position
+        conversation.latest_event_at = max(row.timestamp for row in rows)
+        columns.append("latest_event_at")
+        if position == 0:
+            conversation.started_at = min(row.timestamp for row in rows)
+            columns.append("started_at")
+    conversation.event_count = position + len(rows)
+    conversation.slots = state.slots
+    conversation.active_loop = state.active_loop
+    conversation.latest_action_name = state.latest_action_name
+    conversation.paused = state.paused
+    conversation.followup_action = state.followup_action
     if model_id is not None:
-        locked.model_id = model_id
-    locked.save()
-    for name in (
-        "slots",
-        "active_loop",
-        "latest_action_name",
-        "paused",
-        "followup_action",
-        "event_count",
-        "session_position",
-        "latest_event_at",
-        "started_at",
-        "model_id",
-        "updated_at",
-    ):
-        setattr(conversation, name, getattr(locked, name))
-    return created
+        conversation.model_id = model_id
+        columns.append("model_id")
+    conversation.updated_at = timezone.now()
+    _update_conversation(conversation, columns)
 
 
 @transaction.atomic
@@ -175,7 +343,7 @@ def conversation_replace_events(
     conversation: Conversation,
     events: Sequence[Mapping[str, Any]],
     slot_defaults: Mapping[str, Any] | None = None,
-) -> list[Event]:
+) -> None:
     """Replace every event of the conversation with ``events`` (Rasa's ``PUT .../events``)."""
     locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
     locked.events.all().delete()
@@ -187,6 +355,6 @@ def conversation_replace_events(
     locked.paused = False
     locked.followup_action = None
     locked.save()
-    return conversation_append_events(
+    conversation_append_events(
         conversation=conversation, events=events, slot_defaults=slot_defaults
     )

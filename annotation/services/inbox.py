@@ -1,7 +1,7 @@
 """The NLU inbox: user messages of recorded conversations that are not NLU examples yet.
 
 Messages with the same text (stripped, case-folded) share one :class:`InboxItem` that counts
-them. ``inbox_record_user_events`` keeps the table up to date as events are recorded (one
+them. ``inbox_record_user_messages`` keeps the table up to date as events are recorded (one
 statement per text of a batch), ``inbox_rebuild`` fills it from events recorded before it existed.
 Confirming an item makes it an NLU example; archived and deleted items stay in the table (as
 statuses) so that the same text recorded again does not come back as new.
@@ -34,6 +34,8 @@ from annotation.services.items import SpanInput, example_create, intent_create
 
 BulkAction = Literal["confirm", "archive", "delete"]
 _BATCH = 1000
+# a user message as the inbox counts it: (text, intent, confidence, entities, recorded at)
+InboxMessage = tuple[str | None, str | None, float | None, Any, datetime]
 
 # ---------------------------------------------------------------------------------- errors
 
@@ -130,9 +132,7 @@ class _Seen:
             self.entities, self.latest_at = entities, at
 
 
-def _aggregate(
-    messages: Iterable[tuple[str | None, str | None, float | None, Any, datetime]],
-) -> dict[str, _Seen]:
+def _aggregate(messages: Iterable[InboxMessage]) -> dict[str, _Seen]:
     """``(text, intent, confidence, entities, timestamp)`` of user messages, by key."""
     seen: dict[str, _Seen] = {}
     for raw, intent, confidence, entities, at in messages:
@@ -201,8 +201,11 @@ def _upsert_sql() -> str:
     )
 
 
-def inbox_record_user_events(*, conversation: Conversation, events: Sequence[Event]) -> None:
-    """Count the user messages among freshly recorded ``events`` into the inbox.
+def inbox_record_user_messages(
+    *, conversation: Conversation, messages: Iterable[InboxMessage]
+) -> None:
+    """Count freshly recorded user messages ``(text, intent, confidence, entities, time)`` into
+    the inbox.
 
     Costs nothing without user messages, else one statement per distinct text (see
     ``_upsert_sql``). Messages that are examples, and ``/intent`` shortcuts, are left out.
@@ -211,11 +214,7 @@ def inbox_record_user_events(*, conversation: Conversation, events: Sequence[Eve
     """
     if conversation.channel == INTERACTIVE_CHANNEL:
         return
-    seen = _aggregate(
-        (event.text, event.intent, event.intent_confidence, event.entities, event.timestamp)
-        for event in events
-        if event.kind == "user"
-    )
+    seen = _aggregate(messages)
     if not seen:
         return
     sql = _upsert_sql()
