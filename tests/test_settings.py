@@ -211,7 +211,7 @@ def test_given_no_redis_when_loading_settings_then_in_memory_layer_and_filesyste
     loaded = _settings_in_subprocess(tmp_path)
     assert loaded["channel_backend"] == "channels.layers.InMemoryChannelLayer"
     assert loaded["broker"] == "filesystem://"
-    assert loaded["db_engine"] == "django.db.backends.sqlite3"
+    assert loaded["db_engine"] == "project.sqlite_backend"  # SQLite, writers taking turns
     assert loaded["db_name"] == str(tmp_path.resolve() / "parley.sqlite3")
     assert (tmp_path / "broker" / "queue").is_dir()
 

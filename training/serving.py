@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.db import connection
 
 from annotation.models import Asset, Assistant, Conversation
 from annotation.selectors.conversations import (
@@ -156,12 +157,15 @@ def _require_model(assistant: Assistant) -> ServedModel:
 
 def assistant_action_endpoint(*, assistant: Assistant) -> str | None:
     """``action_endpoint.url`` of the assistant's ``endpoints.yml``, if it has one."""
-    content = (
-        Asset.objects.filter(assistant=assistant, path="endpoints.yml")
-        .values_list("content", flat=True)
-        .first()
-    )
-    return None if content is None else _endpoint_url(bytes(content))
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:  # a plain statement: read on every custom action
+        cursor.execute(
+            f"SELECT {quote('content')} FROM {quote(Asset._meta.db_table)}"
+            f" WHERE {quote('assistant_id')} = %s AND {quote('path')} = %s",
+            [assistant.pk, "endpoints.yml"],
+        )
+        found = cursor.fetchone()
+    return None if found is None else _endpoint_url(bytes(found[0]))
 
 
 @functools.lru_cache(maxsize=64)

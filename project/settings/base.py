@@ -68,7 +68,9 @@ TEMPLATES = [
 DATABASES = {"default": dj_database_url.parse(ENV.database_url, conn_max_age=0)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while a worker writes; a busy timeout instead of
-    # "database is locked" errors under concurrent writers.
+    # "database is locked" errors under concurrent writers; writers of several processes take
+    # turns through a file lock (project/sqlite_backend) rather than SQLite's sleep-and-retry.
+    DATABASES["default"]["ENGINE"] = "project.sqlite_backend"
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",

@@ -1,0 +1,102 @@
+"""SQLite, with writers across processes taking turns through a file lock.
+
+SQLite lets one connection write at a time; a connection that finds the database locked sleeps
+and retries (1, 2, 5, 10, ... 100 ms), so under steady writes from two web processes one of them
+kept sleeping while the other wrote (``bench.webhook_bench``: a third of both cores idle). Here a
+transaction first takes an exclusive ``flock`` on ``<database>-writer.lock``: a waiting writer
+polls it every fraction of a millisecond and gets it as soon as the holder commits, and SQLite's
+own lock is then always free. The ``timeout`` option bounds the wait, as it bounds SQLite's.
+In-memory databases (tests) have no file to lock and skip it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from typing import Any
+
+from django.db import OperationalError
+from django.db.backends.sqlite3 import base
+
+POLL_S = 0.0002  # how often a waiting writer tries the lock
+
+
+class WriterLock:
+    """An exclusive ``flock`` on ``path``, acquired with a deadline, released at will."""
+
+    def __init__(self, path: str, timeout: float) -> None:
+        self.path = path
+        self.timeout = timeout
+        self._fd: int | None = None
+        self.held = False
+
+    def acquire(self) -> None:
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise OperationalError(
+                        f"database is locked: another process has been writing for more than "
+                        f"{self.timeout:g} s ({self.path})"
+                    ) from None
+                time.sleep(POLL_S)
+                continue
+            self.held = True
+            return
+
+    def release(self) -> None:
+        if self.held and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self.held = False
+
+    def close(self) -> None:
+        self.release()
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.writer_lock: WriterLock | None = None
+        if not self.is_in_memory_db():
+            timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
+            self.writer_lock = WriterLock(f"{self.settings_dict['NAME']}-writer.lock", timeout)
+
+    def _start_transaction_under_autocommit(self) -> None:
+        if self.writer_lock is not None:
+            self.writer_lock.acquire()
+        try:
+            super()._start_transaction_under_autocommit()
+        except BaseException:
+            self._release_writer()
+            raise
+
+    def _commit(self) -> None:
+        try:
+            super()._commit()
+        finally:
+            self._release_writer()
+
+    def _rollback(self) -> None:
+        try:
+            super()._rollback()
+        finally:
+            self._release_writer()
+
+    def _close(self) -> None:
+        try:
+            super()._close()
+        finally:
+            if self.writer_lock is not None:
+                self.writer_lock.close()
+
+    def _release_writer(self) -> None:
+        if self.writer_lock is not None:
+            self.writer_lock.release()
