@@ -4,7 +4,9 @@ Written atomically (a temporary file, then ``os.replace``), so a reader sees the
 the new one; the rename also changes the folder's modification time, which is what serving
 processes compare on each message, so activation reaches every process at once without a
 database query. Without a pointer (or when it names a missing archive), the newest archive is
-active, as before the registry existed. No Django here: serving reads it on its hot path.
+active, as before the registry existed. A pointer that says ``unloaded`` (Rasa's ``DELETE
+/model``) leaves the folder with no active model until a model is activated again. No Django
+here: serving reads it on its hot path.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import os
 import uuid
 from pathlib import Path
+from typing import Any
 
 from training.engine.archive import SUFFIX
 
@@ -26,22 +29,38 @@ def archives_in(directory: Path) -> list[Path]:
     )
 
 
-def pointed_archive(directory: Path) -> Path | None:
-    """The archive ``active.json`` names, when it names one that exists."""
+def _pointer(directory: Path) -> dict[str, Any]:
     try:
         pointer = json.loads((directory / POINTER).read_text("utf-8"))
     except (OSError, ValueError):
-        return None
-    name = pointer.get("archive") if isinstance(pointer, dict) else None
+        return {}
+    return pointer if isinstance(pointer, dict) else {}
+
+
+def _named_archive(directory: Path, pointer: dict[str, Any]) -> Path | None:
+    name = pointer.get("archive")
     if not isinstance(name, str) or "/" in name or not name.endswith(SUFFIX):
         return None
     path = directory / name
     return path if path.is_file() else None
 
 
+def pointed_archive(directory: Path) -> Path | None:
+    """The archive ``active.json`` names, when it names one that exists."""
+    return _named_archive(directory, _pointer(directory))
+
+
+def is_unloaded(directory: Path) -> bool:
+    """Whether the folder's model was unloaded (no model serves until one is activated)."""
+    return _pointer(directory).get("unloaded") is True
+
+
 def active_archive(directory: Path) -> Path | None:
-    """The pointed archive, else the newest one, else None."""
-    pointed = pointed_archive(directory)
+    """The pointed archive, else the newest one, else None (always None once unloaded)."""
+    pointer = _pointer(directory)
+    if pointer.get("unloaded") is True:
+        return None
+    pointed = _named_archive(directory, pointer)
     if pointed is not None:
         return pointed
     archives = archives_in(directory)
@@ -49,10 +68,18 @@ def active_archive(directory: Path) -> Path | None:
 
 
 def write_pointer(directory: Path, *, archive: str, model_id: str) -> None:
+    _write(directory, {"archive": archive, "model_id": model_id})
+
+
+def write_unloaded(directory: Path) -> None:
+    _write(directory, {"archive": None, "model_id": None, "unloaded": True})
+
+
+def _write(directory: Path, pointer: dict[str, Any]) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     partial = directory / f".{POINTER}.{uuid.uuid4().hex}.partial"
     try:
-        partial.write_text(json.dumps({"archive": archive, "model_id": model_id}), "utf-8")
+        partial.write_text(json.dumps(pointer), "utf-8")
         os.replace(partial, directory / POINTER)
     finally:
         partial.unlink(missing_ok=True)

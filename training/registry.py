@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from annotation.models import Assistant
-from training.active_pointer import active_archive, archives_in, write_pointer
+from training.active_pointer import active_archive, archives_in, write_pointer, write_unloaded
 from training.engine.archive import SUFFIX, ArchiveError, archive_name, read_metadata
 from training.engine.fingerprint import canonical_hash
 from training.models import ModelKind, ModelVersion, TrainingSettings
@@ -154,6 +154,25 @@ def model_version_activate(*, version: ModelVersion) -> ModelVersion:
         raise ArchiveMissing(f"the archive of model {version.model_id} is missing")
     write_pointer(path.parent, archive=path.name, model_id=version.model_id)
     return version
+
+
+def model_activate_file(*, assistant: Assistant, model_file: str) -> Path:
+    """Serve the assistant's archive that ``model_file`` names (Rasa's ``PUT /model``): its file
+    name (any folder before it is ignored) or its model id. Returns the archive."""
+    name = model_file.replace("\\", "/").rsplit("/", 1)[-1]
+    directory = assistant_models_dir(assistant=assistant)
+    archives = archives_in(directory) if directory.is_dir() else []
+    for path in archives:
+        if name in (path.name, _model_id_of(path)):
+            write_pointer(directory, archive=path.name, model_id=_model_id_of(path))
+            return path
+    raise ArchiveMissing(f"{model_file!r} is not one of this assistant's models")
+
+
+def models_unload(*, assistant: Assistant) -> None:
+    """No model serves from the next message on (Rasa's ``DELETE /model``), until one is
+    activated again (the registry, a training job that activates, ``PUT /model``)."""
+    write_unloaded(assistant_models_dir(assistant=assistant))
 
 
 def model_version_tag(*, version: ModelVersion, tags: list[str]) -> ModelVersion:

@@ -287,3 +287,74 @@ def test_given_an_unknown_sender_when_reading_its_tracker_then_it_is_empty_and_n
     assert not Conversation.objects.filter(sender_id="nobody").exists()
     assert invalid.status_code == 400
     assert invalid.json()["status"] == "failure"
+
+
+@pytest.fixture
+def two_models(assistant: Assistant, monkeypatch: pytest.MonkeyPatch) -> Assistant:
+    """The assistant with an older model fake0 beside its newest, fake1."""
+    monkeypatch.setattr(
+        serving, "load_model", lambda path: FakeModel(path.name.removesuffix(".tar.gz")[-5:])
+    )
+    write_fake_archive(assistant_models_dir(assistant=assistant), "20250101-000000-000000", "fake0")
+    return assistant
+
+
+def test_given_an_admin_when_putting_a_model_file_then_it_serves_the_next_message(
+    two_models: Assistant,
+) -> None:
+    admin = token_of(two_models, Role.ADMIN, "ada")
+    client = APIClient()
+
+    put = client.put(
+        bot(two_models, "model", admin),
+        {"model_file": "models/20250101-000000-000000-fake0.tar.gz"},
+        format="json",
+    )
+    status = client.get(bot(two_models, "status", admin)).json()
+    by_id = client.put(bot(two_models, "model", admin), {"model_file": "fake1"}, format="json")
+
+    assert put.status_code == 204
+    assert status["model_id"] == "fake0"
+    assert by_id.status_code == 204
+    assert client.get(bot(two_models, "status", admin)).json()["model_id"] == "fake1"
+
+
+def test_given_an_unloaded_model_when_a_message_comes_then_409_until_a_model_is_put(
+    two_models: Assistant,
+) -> None:
+    admin = token_of(two_models, Role.ADMIN, "ada")
+    client = APIClient()
+    message = {"sender": "a", "message": "/greet"}
+
+    deleted = client.delete(bot(two_models, "model", admin))
+    refused = client.post(bot(two_models, "webhooks/rest/webhook"), message, format="json")
+    status = client.get(bot(two_models, "status", admin)).json()
+    client.put(bot(two_models, "model", admin), {"model_file": "fake0"}, format="json")
+    answered = client.post(bot(two_models, "webhooks/rest/webhook"), message, format="json")
+
+    assert deleted.status_code == 204
+    assert (refused.status_code, refused.json()["reason"]) == (409, "no_model")
+    assert status["model_file"] is None
+    assert answered.status_code == 200
+    assert answered.json()[0]["text"] == "Hi there!"
+
+
+def test_given_bad_model_requests_when_putting_then_clear_errors_and_nothing_changes(
+    two_models: Assistant, token: str
+) -> None:
+    admin = token_of(two_models, Role.ADMIN, "ada")
+    client = APIClient()
+
+    unknown = client.put(bot(two_models, "model", admin), {"model_file": "x.tar.gz"}, format="json")
+    remote = client.put(
+        bot(two_models, "model", admin), {"model_server": {"url": "http://m"}}, format="json"
+    )
+    annotator = client.put(bot(two_models, "model", token), {"model_file": "fake0"}, format="json")
+    annotator_delete = client.delete(bot(two_models, "model", token))
+
+    assert unknown.status_code == 400
+    assert "is not one of this assistant's models" in str(unknown.json()["details"])
+    assert remote.status_code == 400
+    assert "Only model_file is supported" in str(remote.json()["details"])
+    assert (annotator.status_code, annotator_delete.status_code) == (403, 403)
+    assert client.get(bot(two_models, "status", admin)).json()["model_id"] == "fake1"

@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern] = [
     path(f"{BOT}/version", views.VersionView.as_view(), name="version"),
     path(f"{BOT}/status", views.StatusView.as_view(), name="status"),
     path(f"{BOT}/model/parse", views.ParseView.as_view(), name="parse"),
+    path(f"{BOT}/model", views.ModelView.as_view(), name="model"),
     path(f"{BOT}/domain", views.DomainView.as_view(), name="domain"),
     path(f"{CONVERSATION}/tracker", views.TrackerView.as_view(), name="tracker"),
     path(f"{CONVERSATION}/tracker/events", views.TrackerEventsView.as_view(), name="events"),

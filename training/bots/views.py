@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from annotation.models import Role
 from annotation.selectors.conversations import conversation_get, conversation_story_yaml
 from annotation.selectors.items import assistant_access
-from training import serving
+from training import registry, serving
 from training.bots.assistants import bot_assistant
 from training.bots.auth import BOT_AUTHENTICATION
 from training.bots.errors import rasa_exception_handler
@@ -59,6 +59,7 @@ class BotView(APIView):
     content_negotiation_class = _FirstRenderer
     public = False
     writes = False
+    admins = False  # writing takes the admin role
 
     def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
         return rasa_exception_handler
@@ -79,6 +80,8 @@ class BotView(APIView):
             raise NotFound(f"No assistant {key!r}.")
         if self.writes and request.method not in ("GET", "HEAD") and access.role not in WRITERS:
             raise PermissionDenied("Only the assistant's annotators and admins may do this.")
+        if self.admins and request.method not in ("GET", "HEAD") and access.role != Role.ADMIN:
+            raise PermissionDenied("Only the assistant's admins may do this.")
 
     def body(self, request: Request) -> dict[str, Any]:
         data = request.data
@@ -269,3 +272,29 @@ class DomainView(BotView):
             text = yaml.safe_dump(domain, sort_keys=False, allow_unicode=True)
             return HttpResponse(text, content_type="application/x-yaml; charset=utf-8")
         return Response(domain)
+
+
+@extend_schema(exclude=True)
+class ModelView(BotView):
+    """``PUT /model`` ``{model_file}``: serve that model of the assistant from the next message
+    (the registry's activate); ``DELETE /model``: serve none until one is activated again.
+    Rasa's ``model_server`` and ``remote_storage`` have no counterpart: models are the
+    assistant's own (train, upload)."""
+
+    admins = True
+
+    def put(self, request: Request, assistant: str) -> Response:
+        data = self.body(request)
+        if "model_file" not in data and ("model_server" in data or "remote_storage" in data):
+            problem = "Only model_file is supported: upload the model to the assistant's models."
+            raise ValidationError({"model_file": [problem]})
+        name = _text(data, "model_file")
+        try:
+            registry.model_activate_file(assistant=self.assistant, model_file=name)
+        except registry.RegistryError as error:
+            raise ValidationError({"model_file": [str(error)]}) from error
+        return Response(status=204)
+
+    def delete(self, request: Request, assistant: str) -> Response:
+        registry.models_unload(assistant=self.assistant)
+        return Response(status=204)
