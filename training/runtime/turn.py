@@ -7,10 +7,14 @@ records ``new`` in one write. Nothing here touches the database.
 
 from __future__ import annotations
 
+import functools
+import operator
 import random
+import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -19,6 +23,7 @@ from annotation.tracker import RESETTING, TrackerState, tracker_fold
 from training.engine.data import StoryEvent
 from training.engine.dialogue import PolicyDecision
 from training.engine.dialogue.actions import DEFAULT_ACTIONS as ENGINE_DEFAULT_ACTIONS
+from training.engine.dialogue.states import StoryLog
 from training.runtime.action_server import NO_ACTION_ENDPOINT, ActionServerResult
 from training.runtime.domain import REQUESTED_SLOT, RuntimeDomain
 from training.runtime.responses import channel_message, render_response
@@ -39,6 +44,38 @@ class ServedModel(Protocol):
 ActionCaller = Callable[[str, str, Mapping[str, Any], Mapping[str, Any]], ActionServerResult]
 
 
+class StoryShelf:
+    """The story logs of the conversations that took turns lately, each kept for its
+    conversation's next turn (a new ``Turn``, its history read again): that turn takes the log
+    up when its story begins with the log's events, so that the model's state tracker applies
+    only the events added since. A log belongs to one turn at a time (``take`` removes it), and
+    any other story gets a new log: decisions are those of a story replayed from the start."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._logs: OrderedDict[Hashable, StoryLog] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, key: Hashable, events: Sequence[StoryEvent]) -> StoryLog:
+        with self._lock:
+            log = self._logs.pop(key, None)
+        return StoryLog(events) if log is None else log.continued(events)
+
+    def put(self, key: Hashable, log: StoryLog) -> None:
+        with self._lock:
+            self._logs[key] = log
+            while len(self._logs) > self._size:
+                self._logs.popitem(last=False)
+
+
+STORY_SHELF = StoryShelf(size=128)  # conversations; a 40-message one's log takes ~100 KB
+
+
+def _extends(events: Sequence[Any], known: Sequence[Any]) -> bool:
+    """Whether ``events`` are the very ``known`` event objects and maybe more."""
+    return len(events) >= len(known) and all(map(operator.is_, events, known))
+
+
 def story_events(events: Sequence[Mapping[str, Any]]) -> list[StoryEvent]:
     """Rasa event dicts (reverts applied) as the engine's ``StoryEvent`` sequence."""
     result: list[StoryEvent] = []
@@ -56,15 +93,32 @@ def story_events(events: Sequence[Mapping[str, Any]]) -> list[StoryEvent]:
                 StoryEvent("intent", name=intent, text=event.get("text"), entities=entities)
             )
         elif name == "action":
-            result.append(StoryEvent("action", name=event.get("name")))
+            result.append(_plain_event("action", event.get("name")))
         # bot events are what actions said: the actions stand for them (as in training data)
         elif name == "slot":
-            result.append(StoryEvent("slot", name=event.get("name"), value=event.get("value")))
+            result.append(_plain_event("slot", event.get("name"), event.get("value")))
         elif name in ("active_loop", "form"):
-            result.append(StoryEvent("active_loop", name=event.get("name") or None))
+            result.append(_plain_event("active_loop", event.get("name") or None))
         elif name in ("restart", "session_started"):
-            result.append(StoryEvent(str(name)))
+            result.append(_plain_event(str(name)))
     return result
+
+
+# -0.0 == 0.0 but they featurize apart: floats are never shared
+_SHARED_TYPES = frozenset({str, int, bool, type(None)})
+
+
+def _plain_event(kind: str, name: Any = None, value: Any = None) -> StoryEvent:
+    """``StoryEvent(kind, name=name, value=value)``: one shared (frozen) event for each plain
+    name and value, as conversations repeat the same few actions and slot values."""
+    if type(name) in _SHARED_TYPES and type(value) in _SHARED_TYPES:
+        return _shared_event(kind, name, value)
+    return StoryEvent(kind, name=name, value=value)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)  # typed: True and 1 stay apart
+def _shared_event(kind: str, name: Any, value: Any) -> StoryEvent:
+    return StoryEvent(kind, name=name, value=value)
 
 
 def predict(model: Any, events: Sequence[StoryEvent]) -> PolicyDecision:
@@ -93,6 +147,11 @@ class Turn:
     state: TrackerState = field(init=False)
     new: list[dict[str, Any]] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
+    # ``story_events(state.applied)`` as of the last prediction, and the events it came from
+    _story: StoryLog | None = field(default=None, init=False, repr=False, compare=False)
+    _story_of: list[dict[str, Any]] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self.history = list(self.history)
@@ -170,6 +229,12 @@ class Turn:
 
     def predict_and_run(self) -> None:
         """Predict and run actions until ``action_listen`` (at most ``MAX_ACTIONS_PER_TURN``)."""
+        try:
+            self._predict_and_run()
+        finally:
+            self._shelve_story()
+
+    def _predict_and_run(self) -> None:
         rejected: set[str] = set()
         for _ in range(MAX_ACTIONS_PER_TURN):
             if self.state.latest_user_index() is None:  # e.g. the only message was rewound
@@ -178,7 +243,7 @@ class Turn:
             if followup:
                 decision = PolicyDecision(followup, 1.0, None)
             else:
-                decision = predict(self.model, story_events(self.state.applied))
+                decision = predict(self.model, self.story())
                 if decision.action in rejected:
                     decision = _next_best(decision, rejected)
             before = len(self.new)
@@ -188,6 +253,31 @@ class Turn:
             if decision.action == LISTEN:
                 return
         self.add({"event": "action", "name": LISTEN, "policy": None, "confidence": 1.0})
+
+    def story(self) -> StoryLog:
+        """``story_events(self.state.applied)``, kept from one prediction to the next: only the
+        events applied since are converted (and applied by the model's state tracker). When
+        the applied events are no longer an extension of the last ones (a rewind, an undo, a
+        restart), and at a turn's first prediction, the story is converted again and the
+        conversation's log taken up from ``STORY_SHELF`` when the story goes on from it."""
+        applied = self.state.applied
+        known = self._story_of
+        story = self._story
+        if story is not None and _extends(applied, known):
+            story.extend(story_events(applied[len(known) :]))
+        else:
+            story = STORY_SHELF.take(self._story_key(), story_events(applied))
+        self._story, self._story_of = story, list(applied)
+        return story
+
+    def _story_key(self) -> tuple[int, str]:
+        return id(self.model), self.sender_id
+
+    def _shelve_story(self) -> None:
+        """Leave the story to the conversation's next turn (see ``StoryShelf``)."""
+        if self._story is not None:
+            STORY_SHELF.put(self._story_key(), self._story)
+            self._story, self._story_of = None, []
 
     # ------------------------------------------------------------------------- actions
 

@@ -81,8 +81,10 @@ class RuleState:
         loop = self.active_loop
         if loop is not None and loop != (state.active_loop or NO_LOOP) and loop != next_action:
             return False
-        if not set(self.entities) <= set(state.entities):
+        if self.entities and not set(self.entities) <= set(state.entities):
             return False
+        if not self.slots:
+            return True
         slots = dict(state.slots)
         return all(
             name in slots if value == ANY_VALUE else slots.get(name, UNSET) == value
@@ -123,6 +125,8 @@ class Rule:
     def matches(self, states: Sequence[DialogueState]) -> bool:
         size = len(self.states)
         if size > len(states) or (self.conversation_start and size != len(states)):
+            return False
+        if not self.states[-1].matches(states[-1]):  # the current state first: it rules most out
             return False
         recent = states[len(states) - size :]
         following = [state.prev_action for state in recent[1:]] + [None]

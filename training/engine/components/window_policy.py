@@ -20,7 +20,7 @@ import math
 import random
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -49,6 +49,7 @@ WEIGHTS_FILE = "weights.npz"
 META_FILE = "meta.json"
 REPLAY_FILE = "replay.json"
 MAX_REPLAY_SAMPLES = 1000
+MAX_MEMO = 1024  # remembered answers (each scores every action) and encoded states, per policy
 FINAL_RATE_DROP = 0.9
 
 W = TypeVar("W", bound="WindowPolicy")
@@ -114,6 +115,8 @@ class WindowPolicy(Component):
     input_weight: ClassVar[str] = "w_in"
     # Rasa keys accepted for compatibility that change nothing here
     ignored_keys: ClassVar[dict[str, Any]] = {}
+    # a softmax never says more: the ensemble skips the policy when an answer beats that
+    max_confidence: ClassVar[float] = 1.0
 
     def __init__(self, config: dict[str, Any]) -> None:
         accepted = self.get_default_config()
@@ -133,6 +136,7 @@ class WindowPolicy(Component):
         self.weights: Weights = {}
         # (window, action) samples of the training data, for interactive learning's replay
         self.replay: tuple[Sample, ...] = ()
+        self._memo: _Memo | None = None
 
     @classmethod
     def get_default_config(cls) -> dict[str, Any]:
@@ -318,10 +322,34 @@ class WindowPolicy(Component):
     def predict(
         self, states: Sequence[DialogueState], actions: Sequence[str] = ()
     ) -> PolicyPrediction | None:
-        """Softmax scores over the trained actions (those in ``actions`` when given)."""
+        """Softmax scores over the trained actions (those in ``actions`` when given).
+
+        The same window (and actions) always gives the same answer: answers are remembered
+        per window, for the weights, vocabulary and actions they came from."""
         if not self.weights or not states:
             return None
-        x, mask = self.vocabulary.encode_window(states, self.max_history)
+        recent = tuple(states[-self.max_history :])
+        if not all(map(_named_plainly, recent)):
+            return self._scores(*self.vocabulary.encode_window(recent, self.max_history), actions)
+        key = (recent, tuple(actions))
+        memo = self._current_memo()
+        try:
+            return memo.answers[key]
+        except KeyError:
+            answer = self._scores(*memo.encode_window(recent, self.max_history), actions)
+            memo.remember(key, answer)
+            return answer
+
+    def _current_memo(self) -> _Memo:
+        memo = self._memo
+        if memo is None or not memo.serves(self):
+            # set on this object: a shallow copy given other weights gets a memo of its own
+            memo = self._memo = _Memo(self.weights, self.vocabulary, self.actions)
+        return memo
+
+    def _scores(
+        self, x: FloatArray, mask: FloatArray, actions: Sequence[str]
+    ) -> PolicyPrediction | None:
         logits = self.forward(self.weights, x[None], mask[None], NUMPY_OPS)[0]
         allowed = set(actions) if actions else None
         keep = [i for i, a in enumerate(self.actions) if allowed is None or a in allowed]
@@ -364,6 +392,60 @@ class WindowPolicy(Component):
         if replay_path.exists():
             policy.replay = _replay_from_json(json.loads(replay_path.read_text(encoding="utf-8")))
         return policy
+
+
+MemoKey = tuple[tuple[DialogueState, ...], tuple[str, ...]]
+
+
+@dataclass
+class _Memo:
+    """A window policy's answers by (window, actions), valid while the policy keeps these very
+    weights, vocabulary and actions (training and fine-tuning replace them, never edit them)."""
+
+    weights: Weights
+    vocabulary: StateVocabulary
+    actions: tuple[str, ...]
+    answers: dict[MemoKey, PolicyPrediction | None] = field(default_factory=dict)
+    rows: dict[DialogueState, FloatArray] = field(default_factory=dict)  # encoded states
+
+    def serves(self, policy: WindowPolicy) -> bool:
+        return (
+            self.weights is policy.weights
+            and self.vocabulary is policy.vocabulary
+            and self.actions is policy.actions
+        )
+
+    def remember(self, key: MemoKey, answer: PolicyPrediction | None) -> None:
+        if len(self.answers) >= MAX_MEMO:
+            self.answers.clear()
+        self.answers[key] = answer
+
+    def encode_window(
+        self, recent: Sequence[DialogueState], max_history: int
+    ) -> tuple[FloatArray, FloatArray]:
+        """``vocabulary.encode_window(recent, max_history)``, each state encoded once."""
+        x = np.zeros((max_history, self.vocabulary.size), dtype=np.float32)
+        mask = np.zeros(max_history, dtype=np.float32)
+        offset = max_history - len(recent)
+        for i, state in enumerate(recent):
+            x[offset + i] = self._row(state)
+            mask[offset + i] = 1.0
+        return x, mask
+
+    def _row(self, state: DialogueState) -> FloatArray:
+        row = self.rows.get(state)
+        if row is None:
+            if len(self.rows) >= MAX_MEMO:
+                self.rows.clear()
+            row = self.rows[state] = self.vocabulary.encode_state(state)
+        return row
+
+
+def _named_plainly(state: DialogueState) -> bool:
+    """Whether equal states of this kind featurize alike: names of other types than ``str``
+    may be equal and featurize apart (``1 == True``; "intent:1", "intent:True")."""
+    names = (state.intent, state.active_loop, state.prev_action, *(n for n, _ in state.slots))
+    return all(type(name) is str or name is None for name in names)
 
 
 def _action_list(domain: DomainSpec, targets: Sequence[str]) -> tuple[str, ...]:

@@ -1,4 +1,7 @@
-"""The ensemble: ask every policy, keep the most confident answer, ties to the higher priority."""
+"""The ensemble: ask every policy, keep the most confident answer, ties to the higher priority.
+
+A policy that declares ``max_confidence`` (the ML policies: a softmax, at most 1.0) is not asked
+when an earlier answer already beats anything it could say."""
 
 from __future__ import annotations
 
@@ -27,6 +30,8 @@ class PolicyEnsemble:
         """The best prediction; with none, ``action_listen`` at confidence 0 and no policy."""
         best: PolicyPrediction | None = None
         for policy in self.policies:
+            if _cannot_beat(policy, best):
+                continue
             found = policy.predict(states, self.actions)
             if found is not None and found.confidence > 0 and _beats(found, best):
                 best = found
@@ -37,6 +42,15 @@ class PolicyEnsemble:
             zip(actions, best.scores_over(actions), strict=True), key=lambda pair: -pair[1]
         )
         return PolicyDecision(best.action, best.confidence, best.policy, tuple(scores))
+
+
+def _cannot_beat(policy: DialoguePolicy, best: PolicyPrediction | None) -> bool:
+    """Whether ``policy`` can be left unasked: its highest confidence (``max_confidence``, when
+    it says) at its priority would not beat ``best``, so the decision is the same without it."""
+    ceiling = getattr(policy, "max_confidence", None)
+    if best is None or ceiling is None:
+        return False
+    return (float(ceiling), policy.priority) <= (best.confidence, best.priority)
 
 
 def _beats(found: PolicyPrediction, best: PolicyPrediction | None) -> bool:

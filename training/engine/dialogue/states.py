@@ -6,9 +6,10 @@ alike, so that training and inference see the same sequences of states.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from itertools import islice
+from typing import Any, overload
 
 from training.engine.data import DomainSpec, IntentSpec, SlotSpec, StoryEvent
 
@@ -143,8 +144,73 @@ class StateTracker:
             self.slots[name] = featurized
 
 
+class StoryLog(Sequence[StoryEvent]):
+    """A live conversation's story events, only ever appended to, that keeps the tracker they
+    lead to: ``states_of`` a log applies only the events appended since its last call, so a
+    conversation asked for its next action again and again is not replayed from the start.
+    (A conversation that takes events back, e.g. a rewind, needs a new log.)"""
+
+    def __init__(self, events: Iterable[StoryEvent] = ()) -> None:
+        self._events: list[StoryEvent] = list(events)
+        self._tracker: StateTracker | None = None
+        self._applied = 0  # how many of the events the tracker has applied
+
+    def continued(self, events: Sequence[StoryEvent]) -> StoryLog:
+        """This log, extended to ``events`` when they begin with its events (the conversation
+        went on); else a new log of ``events``."""
+        known = len(self._events)
+        if known <= len(events) and all(map(same_event, self._events, events)):
+            self.extend(events[known:])
+            return self
+        return StoryLog(events)
+
+    def append(self, event: StoryEvent) -> None:
+        self._events.append(event)
+
+    def extend(self, events: Iterable[StoryEvent]) -> None:
+        self._events.extend(events)
+
+    def states(self, domain: DomainSpec) -> tuple[DialogueState, ...]:
+        """``states_of(list(self), domain)``, applying only what the tracker has not seen."""
+        if self._tracker is None or self._tracker.domain is not domain:
+            self._tracker, self._applied = StateTracker(domain), 0
+        self._tracker.apply_all(islice(self._events, self._applied, None))
+        self._applied = len(self._events)
+        return self._tracker.states()
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def __iter__(self) -> Iterator[StoryEvent]:
+        return iter(self._events)
+
+    @overload
+    def __getitem__(self, index: int) -> StoryEvent: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[StoryEvent]: ...
+
+    def __getitem__(self, index: int | slice) -> StoryEvent | list[StoryEvent]:
+        return self._events[index]
+
+
+def same_event(a: StoryEvent, b: StoryEvent) -> bool:
+    """Equal down to the types of the values (``1 == 1.0 == True`` and ``0.0 == -0.0``, yet a
+    slot featurizes them apart)."""
+    if a is b:
+        return True
+    if a != b:
+        return False
+    texts = (a.name, a.text, a.value, b.name, b.text, b.value)
+    if all(type(v) is str or v is None for v in texts) and not a.entities and not a.alternatives:
+        return True  # equal strings are the same
+    return repr(a) == repr(b)
+
+
 def states_of(events: Iterable[StoryEvent], domain: DomainSpec) -> tuple[DialogueState, ...]:
     """The states of a conversation after ``events`` (the bot about to act)."""
+    if isinstance(events, StoryLog):
+        return events.states(domain)
     return StateTracker(domain).apply_all(events).states()
 
 
