@@ -228,6 +228,7 @@ class ActionServer(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         ActionServer.requests.append(body)
         action = body["next_action"]
+        slots = body["tracker"]["slots"]
         status, answer = 200, {}
         if action == "action_weather":
             city = body["tracker"]["slots"].get("city")
@@ -238,10 +239,15 @@ class ActionServer(BaseHTTPRequestHandler):
                     {"response": "utter_weather", "place": city},
                 ],
             }
+        elif action == "validate_restaurant_form" and slots.get("cuisine") == "none":
+            status, answer = 400, {"action_name": action, "error": "no cuisine is no answer"}
         elif action == "validate_restaurant_form":
+            cuisine = slots.get("cuisine") or ""
+            title = [{"event": "slot", "name": "cuisine", "value": cuisine.title()}]
+            answer = {"events": title if cuisine else [], "responses": []}
+        elif action == "action_ask_people":
             cuisine = body["tracker"]["slots"].get("cuisine")
-            events = [{"event": "slot", "name": "cuisine", "value": cuisine.title()}]
-            answer = {"events": events if cuisine else [], "responses": []}
+            answer = {"events": [], "responses": [{"text": f"How many for {cuisine}?"}]}
         elif action == "action_slow":
             time.sleep(1.0)
         elif action == "action_broken":
@@ -356,6 +362,45 @@ def test_given_a_form_validation_action_when_a_slot_is_filled_then_its_events_ap
 
     assert slots_of(assistant)["cuisine"] == "Thai"
     assert [r["next_action"] for r in ActionServer.requests] == ["validate_restaurant_form"] * 2
+
+
+def test_given_a_validation_action_that_refuses_when_the_form_runs_then_the_form_is_rejected(
+    assistant: Assistant, action_server: str
+) -> None:
+    domain = dataclasses.replace(DOMAIN, actions=(*DOMAIN.actions, "validate_restaurant_form"))
+    MODELS["m9"] = FakeModel("m9", domain=domain)
+    write_fake_archive(assistant_models_dir(assistant=assistant), "20260109-000000-000000", "m9")
+    say(assistant, "/request_restaurant")
+
+    answer = say(assistant, '/inform{"cuisine": "none"}')
+
+    events = events_of(assistant)
+    user_at = max(i for i, e in enumerate(events) if e["event"] == "user")
+    after = [(e["event"], e.get("name")) for e in events[user_at + 1 :]]
+    assert answer == []  # nothing asked: the form did not run
+    assert after == [
+        ("slot", "cuisine"),
+        ("action_execution_rejected", "restaurant_form"),
+        ("action", "action_listen"),
+    ]
+    tracker = serving.conversation_tracker_json(assistant=assistant, sender_id="alice")
+    assert tracker["active_loop"] == {"name": "restaurant_form"}  # still active, as in Rasa
+    assert tracker["slots"]["requested_slot"] == "cuisine"
+
+
+def test_given_a_custom_ask_action_when_the_form_asks_for_its_slot_then_it_runs(
+    assistant: Assistant, action_server: str
+) -> None:
+    domain = dataclasses.replace(DOMAIN, actions=(*DOMAIN.actions, "action_ask_people"))
+    MODELS["m10"] = FakeModel("m10", domain=domain)
+    write_fake_archive(assistant_models_dir(assistant=assistant), "20260110-000000-000000", "m10")
+    say(assistant, "/request_restaurant")
+
+    answer = say(assistant, '/inform{"cuisine": "thai"}')
+
+    assert answer == ["How many for thai?"]  # instead of utter_ask_people
+    assert [r["next_action"] for r in ActionServer.requests] == ["action_ask_people"]
+    assert slots_of(assistant)["requested_slot"] == "people"
 
 
 def test_given_a_restart_when_executed_then_the_tracker_starts_over(assistant: Assistant) -> None:

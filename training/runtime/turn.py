@@ -354,14 +354,16 @@ class Turn:
     # --------------------------------------------------------------------------- forms
 
     def _run_form(self, form: str, executed: dict[str, Any]) -> None:
-        """Rasa's form loop: activate, then ask for the next empty required slot with
-        ``utter_ask_<form>_<slot>`` or ``utter_ask_<slot>``; deactivate when all are filled.
-        A message that fills nothing while a slot is requested rejects the form."""
+        """Rasa's form loop: activate, then ask for the next empty required slot (see
+        ``_ask``); deactivate when all are filled. A message that fills nothing while a slot
+        is requested rejects the form, and so does its validation action refusing to run
+        (the form's events of this run are then taken back, as Rasa's rejection unwinds)."""
         required = [str(s) for s in self.domain.forms[form].get("required_slots") or ()]
         activating = self.state.active_loop != form
         if not activating and self._filled_nothing(form):
             self.add({"event": "action_execution_rejected", "name": form, "policy": None})
             return
+        mark = (len(self.history), len(self.new), len(self.messages))
         self.add(executed)
         if activating:
             self.add({"event": "active_loop", "name": form})
@@ -371,6 +373,12 @@ class Turn:
             ):
                 self.add(event)
         chosen = self._validate_form(form, activating)
+        if chosen is None:
+            self._take_back(mark)
+            self.add(
+                {"event": "action_execution_rejected", "name": form, "policy": policy_of(executed)}
+            )
+            return
         missing = next((s for s in required if self.state.slots.get(s) is None), None)
         if chosen:  # the validation action picked the next slot (or None: the form is done)
             missing = chosen[-1]
@@ -379,15 +387,43 @@ class Turn:
             self.add({"event": "active_loop", "name": None})
             return
         self.add({"event": "slot", "name": REQUESTED_SLOT, "value": missing})
-        for ask in (f"utter_ask_{form}_{missing}", f"utter_ask_{missing}"):
-            asked = self.respond(ask)
+        self._ask(form, missing)
+
+    def _ask(self, form: str, slot: str) -> None:
+        """Ask for ``slot`` as Rasa does: a custom ``action_ask_<form>_<slot>`` or
+        ``action_ask_<slot>`` of the domain (run on the action server, its events and messages
+        part of the form's), else the response ``utter_ask_<form>_<slot>`` or
+        ``utter_ask_<slot>``."""
+        for name in (f"action_ask_{form}_{slot}", f"action_ask_{slot}"):
+            if name in self.domain.actions and self.call_action is not None:
+                result = self.call_action(
+                    name, self.sender_id, self.tracker(), self.domain.as_rasa_dict()
+                )
+                if result.error:
+                    self._note_error(form, f"{name}: {result.error}")
+                for event in result.events:
+                    self.add(event)
+                for response in result.responses:
+                    self._custom_response(response)
+                return
+        for name in (f"utter_ask_{form}_{slot}", f"utter_ask_{slot}"):
+            asked = self.respond(name)
             if asked is not None:
                 self.add(asked)
-                break
+                return
 
-    def _validate_form(self, form: str, activating: bool) -> list[str | None]:
+    def _take_back(self, mark: tuple[int, int, int]) -> None:
+        """Forget the events added since ``mark`` (``len`` of history, new and messages)."""
+        history, new, messages = mark
+        del self.history[history:]
+        del self.new[new:]
+        del self.messages[messages:]
+        self.state = tracker_fold(self.history, slot_defaults=self.domain.slot_defaults())
+
+    def _validate_form(self, form: str, activating: bool) -> list[str | None] | None:
         """Run ``validate_<form>`` on the action server, when the domain has it; apply its events
-        and messages. Returns the ``requested_slot`` values it set (usually none)."""
+        and messages. Returns the ``requested_slot`` values it set (usually none), or None when
+        the validation action refused to run (rasa-sdk's ``ActionExecutionRejection``)."""
         validator = f"validate_{form}"
         if validator not in self.domain.actions or self.call_action is None:
             return []
@@ -397,6 +433,8 @@ class Turn:
             self._validation_tracker(form, activating),
             self.domain.as_rasa_dict(),
         )
+        if result.rejected:
+            return None
         if result.error:
             self._note_error(form, f"{validator}: {result.error}")
         for event in result.events:
