@@ -7,11 +7,11 @@ database on that server; otherwise it uses a temporary SQLite file (as ``bench.i
 What it does, as production would:
 1. ``manage.py migrate``, ``manage.py setup_demo`` and ``manage.py train concertbot`` (the real
    engine; the training cache is the demo's, ``var/cache``, unless PARLEY_CACHE_DIR is set);
-2. serves the app with daphne, ``--workers`` processes sharing one listening socket (``--fd``,
-   as Channels' deployment docs do with supervisor's ``fcgi-program``; DEBUG off, no access
-   log): a process computes one turn at a time (``training.serving``'s gate; the GIL would
-   anyway), so it uses about one core: the default is 2, one per core of the target machine
-   (3 measured the same messages/s with a longer tail, 1 about a quarter fewer);
+2. serves the app as ``python -m project.serve`` does: ``--workers`` daphne processes, each on
+   its own ``SO_REUSEPORT`` socket (DEBUG off, no access log): a process computes one turn at
+   a time (``training.serving``'s gate; the GIL would anyway), so it uses about one core: the
+   default is 2, one per core of the target machine (3 measured fewer messages/s with a
+   longer tail);
 3. warms up (each process loads the model on its first message), then 32 client threads post
    ``{sender, message}`` to ``/bots/concertbot/webhooks/rest/webhook`` back to back, each
    holding its own conversation (a greeting, then the demo's NLU examples at random; after
@@ -43,7 +43,6 @@ import os
 import platform
 import random
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -195,40 +194,28 @@ def _manage(*args: str, env: Mapping[str, str]) -> str:
 
 @contextlib.contextmanager
 def serving(*, workers: int, env: Mapping[str, str], log: Path) -> Iterator[tuple[int, list[int]]]:
-    """``workers`` daphne processes accepting on one socket; yields its port and their pids.
-    Their output goes to ``log`` (a pipe nobody reads would block them once full)."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(1024)
-    port = int(listener.getsockname()[1])
-    fd = listener.fileno()
-    argv = [
-        str(Path(sys.executable).parent / "daphne"),
-        "--fd", str(fd), "-v", "0", "project.asgi:application",
-    ]  # fmt: skip
-    procs: list[subprocess.Popen[bytes]] = []
+    """``workers`` daphne processes, each on its own ``SO_REUSEPORT`` socket, as
+    ``python -m project.serve`` runs them; yields the port and their pids. Their output goes to
+    ``log`` (a pipe nobody reads would block them once full)."""
+    from project.serve import listening_sockets, start_servers, stop_servers
+
+    sockets = listening_sockets("127.0.0.1", 0, workers)
+    port = int(sockets[0].getsockname()[1])
     output = log.open("ab")
+    procs: list[subprocess.Popen[bytes]] = []
     try:
-        for _ in range(workers):
-            proc = subprocess.Popen(
-                argv, cwd=ROOT, env=dict(env), pass_fds=(fd,), stdin=subprocess.DEVNULL,
-                stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-            procs.append(proc)
-        listener.close()  # the servers hold it now
+        procs = start_servers(
+            sockets, verbosity=0, cwd=ROOT, env=dict(env), stdin=subprocess.DEVNULL, stdout=output,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        for listener in sockets:
+            listener.close()  # the servers hold them now
         _wait_until_up(port, procs, log)
         yield port, [proc.pid for proc in procs]
     finally:
-        listener.close()
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        for listener in sockets:
+            listener.close()
+        stop_servers(procs)
         output.close()
 
 
@@ -522,7 +509,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "database": _database_version(vendor),
         "machine": before,
-        "server": f"daphne x {args.workers} processes on one socket (--fd), DEBUG=0",
+        "server": f"daphne x {args.workers} processes, a SO_REUSEPORT socket each, DEBUG=0",
         "workers": args.workers,
         "keep_alive": args.keep_alive,
         "messages_per_conversation": args.per_conversation,

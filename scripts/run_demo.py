@@ -1,4 +1,5 @@
-"""Run Parley's web server (daphne), a Celery worker and the demo's action server together.
+"""Run Parley's web server (``project.serve``: daphne), a Celery worker and the demo's action
+server together.
 
 The action server (rasa-sdk, installed with the test extras) serves the demo concertbot's custom
 actions on port 5055, where its ``endpoints.yml`` points; ``--no-actions`` leaves it out.
@@ -57,8 +58,10 @@ def process_specs(
     else:
         worker += ["--pool=threads", f"--concurrency={concurrency}"]
     specs = [
+        # daphne, $PARLEY_WEB_WORKERS processes (default 1) on their own SO_REUSEPORT sockets
         ProcessSpec(
-            "web", [str(BIN / "daphne"), "-b", host, "-p", str(port), "project.asgi:application"]
+            "web",
+            [sys.executable, "-m", "project.serve", "--bind", host, "--port", str(port)],
         ),
         ProcessSpec("worker", worker),
     ]

@@ -46,7 +46,7 @@ def test_given_host_and_port_when_building_specs_then_daphne_and_a_solo_worker(
     run_demo: ModuleType,
 ) -> None:
     web, worker = run_demo.process_specs(host="127.0.0.1", port=8123, concurrency=1)
-    assert web.argv[1:] == ["-b", "127.0.0.1", "-p", "8123", "project.asgi:application"]
+    assert web.argv[1:] == ["-m", "project.serve", "--bind", "127.0.0.1", "--port", "8123"]
     assert worker.argv[1:4] == ["-A", "project", "worker"]
     assert "--pool=solo" in worker.argv
     assert "-B" in worker.argv  # beat runs in the demo's worker

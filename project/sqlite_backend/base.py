@@ -62,6 +62,9 @@ class WriterLock:
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    """Django's SQLite backend, its transactions (the only writers here) under ``WriterLock``.
+    The overridden methods are the private hooks of Django's wrapper (no stubs declare them)."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.writer_lock: WriterLock | None = None
@@ -73,26 +76,26 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.writer_lock is not None:
             self.writer_lock.acquire()
         try:
-            super()._start_transaction_under_autocommit()
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]  # not in django-stubs
         except BaseException:
             self._release_writer()
             raise
 
     def _commit(self) -> None:
         try:
-            super()._commit()
+            super()._commit()  # type: ignore[misc]  # not in django-stubs
         finally:
             self._release_writer()
 
     def _rollback(self) -> None:
         try:
-            super()._rollback()
+            super()._rollback()  # type: ignore[misc]  # not in django-stubs
         finally:
             self._release_writer()
 
     def _close(self) -> None:
         try:
-            super()._close()
+            super()._close()  # type: ignore[misc]  # not in django-stubs
         finally:
             if self.writer_lock is not None:
                 self.writer_lock.close()
