@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.conf import settings
 from django.db import connection
 
 from annotation.models import Asset, Assistant, Conversation
@@ -221,16 +222,27 @@ def _empty_domain() -> RuntimeDomain:
 
 
 class _TurnGate:
-    """One turn at a time in each process. Under ASGI every request runs on a thread of its
-    own; the GIL lets one of them compute at a time anyway, and threads interleaving their
-    turns made every turn slow (after each query a thread queues again for the GIL) and
-    contended for the database's write lock (``bench.webhook_bench``, one A/B run on a busy
-    2-core machine: 69 instead of 43 messages/s, p99 1.3 s instead of 6.2 s). A turn waiting on
-    the action server opens the gate for the others meanwhile."""
+    """A few turns at a time in each process (``settings.SERVING_CONCURRENT_TURNS``). Under
+    ASGI every request runs on a thread of its own; the GIL lets one of them compute at a time
+    anyway, and threads interleaving their turns made every turn slow (after each query a
+    thread queues again for the GIL) and contended for the database's write lock
+    (``bench.webhook_bench``, one A/B run on a busy 2-core machine: 69 instead of 43
+    messages/s, p99 1.3 s instead of 6.2 s). On PostgreSQL a second turn computes while the
+    first waits on its queries (``bench.webhook_bench``: 161-177 against 133-153 messages/s,
+    a third did no better); SQLite's writers take turns anyway, so one. A turn waiting on the
+    action server opens the gate for the others meanwhile."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
+    def __init__(self, width: int | None = None) -> None:
+        self._width = width
+        self._slots: threading.Semaphore | None = None
         self._local = threading.local()
+
+    @property
+    def _lock(self) -> threading.Semaphore:
+        if self._slots is None:  # settings are read on first use, not at import
+            width = self._width or int(settings.SERVING_CONCURRENT_TURNS)
+            self._slots = threading.Semaphore(max(1, width))
+        return self._slots
 
     def _held(self) -> bool:
         return bool(getattr(self._local, "held", False))

@@ -78,6 +78,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # with "database is locked" (no busy wait) when another process wrote in between
         "transaction_mode": "IMMEDIATE",
     }
+# turns a web process computes at once (training.serving's gate): on SQLite writers take turns
+# anyway; on PostgreSQL a second turn computes while the first waits on its queries
+SERVING_CONCURRENT_TURNS = 1 if DATABASES["default"]["ENGINE"] == "project.sqlite_backend" else 2
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

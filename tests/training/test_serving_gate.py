@@ -20,7 +20,7 @@ def _in_other_thread(gate: _TurnGate, inside: threading.Event) -> threading.Thre
 
 
 def test_given_a_turn_when_another_thread_starts_one_then_it_waits_for_the_first() -> None:
-    gate = _TurnGate()
+    gate = _TurnGate(width=1)
     inside = threading.Event()
 
     with gate.turn():
@@ -34,7 +34,7 @@ def test_given_a_turn_when_another_thread_starts_one_then_it_waits_for_the_first
 
 
 def test_given_a_turn_when_it_waits_on_the_action_server_then_another_turn_runs() -> None:
-    gate = _TurnGate()
+    gate = _TurnGate(width=1)
     inside = threading.Event()
 
     with gate.turn():
@@ -55,7 +55,7 @@ def test_given_a_turn_when_it_waits_on_the_action_server_then_another_turn_runs(
 
 
 def test_given_a_turn_when_a_nested_turn_starts_in_the_same_thread_then_it_does_not_block() -> None:
-    gate = _TurnGate()
+    gate = _TurnGate(width=1)
     ran = []
 
     with gate.turn():
@@ -67,3 +67,27 @@ def test_given_a_turn_when_a_nested_turn_starts_in_the_same_thread_then_it_does_
         ran.append("outside")
 
     assert ran == ["nested", "waiting", "outside"]
+
+
+def test_given_a_width_of_two_when_three_turns_start_then_two_run_and_the_third_waits() -> None:
+    gate = _TurnGate(width=2)
+    second, leave, third = threading.Event(), threading.Event(), threading.Event()
+
+    def stay() -> None:
+        with gate.turn():
+            second.set()
+            leave.wait(timeout=WAIT_S)
+
+    with gate.turn():
+        other = threading.Thread(target=stay, daemon=True)
+        other.start()
+        assert second.wait(timeout=WAIT_S)  # in beside the first
+        late = _in_other_thread(gate, third)
+        late.join(timeout=0.2)
+        entered_late = third.is_set()  # both places are taken until someone leaves
+        leave.set()
+    late.join(timeout=WAIT_S)
+    other.join(timeout=WAIT_S)
+
+    assert not entered_late
+    assert third.is_set()
