@@ -3,13 +3,14 @@ request handling, with the same answers, errors and recording as the Django view
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.testing import HttpCommunicator
 
 from annotation.models import Assistant, Conversation
@@ -70,7 +71,15 @@ def call(
     host: bytes = b"bots.example.com",
 ) -> dict[str, Any]:
     communicator = HttpCommunicator(app, method, path, body=body, headers=[(b"host", host)])
-    response: dict[str, Any] = async_to_sync(communicator.get_response)(timeout=30)
+    return _run(communicator)
+
+
+def _run(communicator: HttpCommunicator) -> dict[str, Any]:
+    """The response, from an event loop of its own on another thread (browser tests leave one
+    running on this thread, where ``async_to_sync`` refuses to work)."""
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(asyncio.run, communicator.get_response(timeout=30))
+        response: dict[str, Any] = future.result()
     return response
 
 
@@ -188,7 +197,7 @@ def test_given_the_projects_asgi_application_when_posting_then_the_route_is_in_f
         body=b'{"sender": "carol", "message": "/greet"}',
         headers=[(b"host", b"bots.example.com")],
     )
-    response = async_to_sync(communicator.get_response)(timeout=30)
+    response = _run(communicator)
 
     application.application_mapping["http"].close_connections()
     assert response["status"] == 200
