@@ -399,18 +399,23 @@ class Turn:
                 result = self.call_action(
                     name, self.sender_id, self.tracker(), self.domain.as_rasa_dict()
                 )
-                if result.error:
-                    self._note_error(form, f"{name}: {result.error}")
-                for event in result.events:
-                    self.add(event)
-                for response in result.responses:
-                    self._custom_response(response)
+                self._apply_form_helper(form, name, result)
                 return
         for name in (f"utter_ask_{form}_{slot}", f"utter_ask_{slot}"):
             asked = self.respond(name)
             if asked is not None:
                 self.add(asked)
                 return
+
+    def _apply_form_helper(self, form: str, name: str, result: ActionServerResult) -> None:
+        """Events and messages of an action the form ran for itself (its validation, a custom
+        ask), as the form's own; an error is noted on the form's action event."""
+        if result.error:
+            self._note_error(form, f"{name}: {result.error}")
+        for event in result.events:
+            self.add(event)
+        for response in result.responses:
+            self._custom_response(response)
 
     def _take_back(self, mark: tuple[int, int, int]) -> None:
         """Forget the events added since ``mark`` (``len`` of history, new and messages)."""
@@ -435,12 +440,7 @@ class Turn:
         )
         if result.rejected:
             return None
-        if result.error:
-            self._note_error(form, f"{validator}: {result.error}")
-        for event in result.events:
-            self.add(event)
-        for response in result.responses:
-            self._custom_response(response)
+        self._apply_form_helper(form, validator, result)
         return [
             None if e.get("value") is None else str(e["value"])
             for e in result.events

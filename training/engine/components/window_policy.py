@@ -424,13 +424,7 @@ class _Memo:
         self, recent: Sequence[DialogueState], max_history: int
     ) -> tuple[FloatArray, FloatArray]:
         """``vocabulary.encode_window(recent, max_history)``, each state encoded once."""
-        x = np.zeros((max_history, self.vocabulary.size), dtype=np.float32)
-        mask = np.zeros(max_history, dtype=np.float32)
-        offset = max_history - len(recent)
-        for i, state in enumerate(recent):
-            x[offset + i] = self._row(state)
-            mask[offset + i] = 1.0
-        return x, mask
+        return self.vocabulary.encode_window(recent, max_history, self._row)
 
     def _row(self, state: DialogueState) -> FloatArray:
         row = self.rows.get(state)

@@ -8,7 +8,7 @@ bool values, and ``slot:NAME`` carrying the number itself for a float slot.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,15 +106,20 @@ class StateVocabulary:
         return vector
 
     def encode_window(
-        self, states: Sequence[DialogueState], max_history: int
+        self,
+        states: Sequence[DialogueState],
+        max_history: int,
+        encode: Callable[[DialogueState], FloatArray] | None = None,
     ) -> tuple[FloatArray, FloatArray]:
-        """``(max_history, size)`` states (the last ones, left-padded) and their mask."""
+        """``(max_history, size)`` states (the last ones, left-padded) and their mask; each
+        state encoded by ``encode`` (``encode_state`` unless given: a caller's cache)."""
+        encode = encode or self.encode_state
         recent = list(states)[-max_history:] if max_history > 0 else []
         x = np.zeros((max_history, self.size), dtype=np.float32)
         mask = np.zeros(max_history, dtype=np.float32)
         offset = max_history - len(recent)
         for i, state in enumerate(recent):
-            x[offset + i] = self.encode_state(state)
+            x[offset + i] = encode(state)
             mask[offset + i] = 1.0
         return x, mask
 
