@@ -3,6 +3,7 @@ together."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import re
@@ -47,7 +48,7 @@ def launcher() -> Iterator[tuple[subprocess.Popen[str], int]]:
         [sys.executable, "-m", "project.serve", "--port", "0", "--workers", "2",
          "--no-access-log", "--application", "tests.serve_app:application"],
         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )  # fmt: skip
     assert proc.stdout is not None
     banner = proc.stdout.readline()
@@ -63,8 +64,14 @@ def launcher() -> Iterator[tuple[subprocess.Popen[str], int]]:
             time.sleep(0.1)
     yield proc, port
     if proc.poll() is None:
-        proc.kill()
-        proc.wait()
+        proc.terminate()  # the launcher stops its daphne processes
+        try:
+            proc.wait(timeout=WAIT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    with contextlib.suppress(ProcessLookupError):  # whatever is left of its process group
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def test_given_two_workers_when_requests_come_then_both_processes_answer(
