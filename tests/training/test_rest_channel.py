@@ -203,3 +203,21 @@ def test_given_the_projects_asgi_application_when_posting_then_the_route_is_in_f
     assert response["status"] == 200
     assert json.loads(response["body"])[0]["text"] == "Hi there!"
     assert Conversation.objects.filter(sender_id="carol").exists()
+
+
+def test_given_a_turn_that_fails_when_posted_then_500_in_rasas_shape_and_the_error_logged(
+    assistant: Assistant,
+    app: tuple[RestChannelApp, Fallback],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(**kwargs: Any) -> list[dict[str, Any]]:
+        raise RuntimeError("the policy ensemble is on fire")
+
+    monkeypatch.setattr(serving, "assistant_handle_message", broken)
+
+    response = call(app[0], webhook(assistant.name), b'{"sender": "a", "message": "hi"}')
+
+    assert response["status"] == 500
+    assert json.loads(response["body"])["reason"] == "InternalError"
+    assert "the policy ensemble is on fire" in caplog.text
