@@ -1,4 +1,5 @@
 import os
+import tempfile
 
 os.environ.setdefault("DEBUG", "1")
 
@@ -12,4 +13,10 @@ STORAGES = {
 }
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 if DATABASES["default"]["ENGINE"] == "project.sqlite_backend":
-    DATABASES["default"]["TEST"] = {"NAME": None}  # in-memory test database
+    # a file, not memory: an in-memory database is one connection that Django's live server
+    # shares across threads, and a page's request during another one's transaction failed
+    # with "cannot open savepoint"; with a file each thread has its own connection, and
+    # writers take turns (project/sqlite_backend)
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"parley-test-{os.getpid()}.sqlite3")
+    }

@@ -11,13 +11,14 @@ In-memory databases (tests) have no file to lock and skip it.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import time
 from typing import Any
 
 from django.db import OperationalError
-from django.db.backends.sqlite3 import base
+from django.db.backends.sqlite3 import base, creation
 
 POLL_S = 0.0002  # how often a waiting writer tries the lock
 
@@ -61,16 +62,32 @@ class WriterLock:
             self._fd = None
 
 
+def writer_lock_path(database: str) -> str:
+    return f"{database}-writer.lock"
+
+
+class DatabaseCreation(creation.DatabaseCreation):
+    """A destroyed test database takes its lock file with it."""
+
+    def _destroy_test_db(self, test_database_name: str, verbosity: int) -> None:
+        super()._destroy_test_db(test_database_name, verbosity)  # type: ignore[misc]
+        if test_database_name and not self.is_in_memory_db(test_database_name):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(writer_lock_path(test_database_name))
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     """Django's SQLite backend, its transactions (the only writers here) under ``WriterLock``.
     The overridden methods are the private hooks of Django's wrapper (no stubs declare them)."""
+
+    creation_class = DatabaseCreation
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.writer_lock: WriterLock | None = None
         if not self.is_in_memory_db():
             timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
-            self.writer_lock = WriterLock(f"{self.settings_dict['NAME']}-writer.lock", timeout)
+            self.writer_lock = WriterLock(writer_lock_path(self.settings_dict["NAME"]), timeout)
 
     def _start_transaction_under_autocommit(self) -> None:
         if self.writer_lock is not None:
