@@ -233,16 +233,8 @@ class _TurnGate:
     action server opens the gate for the others meanwhile."""
 
     def __init__(self, width: int | None = None) -> None:
-        self._width = width
-        self._slots: threading.Semaphore | None = None
+        self._lock = threading.Semaphore(max(1, width or int(settings.SERVING_CONCURRENT_TURNS)))
         self._local = threading.local()
-
-    @property
-    def _lock(self) -> threading.Semaphore:
-        if self._slots is None:  # settings are read on first use, not at import
-            width = self._width or int(settings.SERVING_CONCURRENT_TURNS)
-            self._slots = threading.Semaphore(max(1, width))
-        return self._slots
 
     def _held(self) -> bool:
         return bool(getattr(self._local, "held", False))
