@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from annotation.models import Example, Role, Story
 from tests.browser.studio import concertbot_with_conversations, make_member, sign_in
@@ -64,6 +64,34 @@ def test_given_inbox_messages_when_annotating_with_keys_and_mouse_then_examples_
     page.screenshot(path=str(screenshot_dir / "inbox_help.png"))
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog")).to_be_hidden()
+
+
+def test_given_intents_still_loading_when_a_prefix_is_typed_and_entered_then_the_intent_is_chosen(
+    page: Page, live_server: Any, django_user_model: Any
+) -> None:
+    assistant = concertbot_with_conversations()
+    make_member(django_user_model, assistant, "ann", Role.ANNOTATOR)
+    sign_in(page, live_server.url, "ann")
+    held: list[Route] = []
+    page.route("**/intents/*", lambda route: held.append(route))  # the names arrive late
+    page.goto(f"{live_server.url}/assistants/{assistant.pk}/inbox/")
+    first = page.locator(".inbox-item.selected")
+    expect(first).to_contain_text("any gigs in Lisbon tonight")
+
+    page.keyboard.press("i")
+    page.locator("#intent-picker").get_by_label("Intent").fill("search_conc")
+    page.keyboard.press("Enter")  # before the intents are known
+    expect(page.locator("#intent-picker")).to_be_visible()
+    for _ in range(500):  # the held request reaches the handler while Playwright waits
+        if held:
+            break
+        page.wait_for_timeout(10)
+    assert held
+    for route in held:
+        route.continue_()
+
+    expect(first.locator(".pred")).to_contain_text("search_concerts")
+    expect(first.locator(".pred")).not_to_contain_text("(new)")
 
 
 def test_given_an_inbox_message_when_typing_a_new_intent_then_it_is_created_on_confirm(

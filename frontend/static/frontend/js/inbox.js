@@ -35,6 +35,7 @@ const state = {
   selected: new Set(),
 };
 let intentNames = [];
+let namesReady = Promise.resolve(); // the intent and entity names, loaded once
 let popover = null;
 
 // ------------------------------------------------------------------ loading and drawing
@@ -405,7 +406,11 @@ function openIntentPicker() {
       refresh();
     } else if (e.key === "Enter") {
       e.preventDefault();
-      if (options[active]) pick(options[active]);
+      // typed before the intents arrived: choose once they are known, not "create" blindly
+      namesReady.then(() => {
+        refresh();
+        if (options[active]) pick(options[active]);
+      });
     } else if (e.key === "Escape") {
       e.preventDefault();
       closePopover();
@@ -419,6 +424,7 @@ function openIntentPicker() {
   );
   place(box, node.querySelector(`li[data-index="${state.index}"] .pred`) || node);
   refresh();
+  namesReady.then(() => input.isConnected && refresh());
   input.focus();
 }
 
@@ -626,5 +632,5 @@ async function loadNames() {
     toast(err.message, true);
   }
 }
-loadNames();
+namesReady = loadNames();
 load();
