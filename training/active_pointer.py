@@ -50,11 +50,6 @@ def pointed_archive(directory: Path) -> Path | None:
     return _named_archive(directory, _pointer(directory))
 
 
-def is_unloaded(directory: Path) -> bool:
-    """Whether the folder's model was unloaded (no model serves until one is activated)."""
-    return _pointer(directory).get("unloaded") is True
-
-
 def active_archive(directory: Path) -> Path | None:
     """The pointed archive, else the newest one, else None (always None once unloaded)."""
     pointer = _pointer(directory)

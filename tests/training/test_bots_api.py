@@ -3,7 +3,6 @@ with a really trained tiny model."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,28 +18,18 @@ from tests.training.serving_fakes import FakeModel, write_fake_archive
 from tests.training.tiny_project import write_tiny_project
 from training import serving
 from training.services import assistant_model_train, assistant_models_dir
-from training.serving import serving_cache_clear
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def data_dir(settings: Any, tmp_path: Path) -> Iterator[Path]:
-    settings.DATA_DIR = tmp_path / "data"
-    settings.TRAINING_CACHE_DIR = tmp_path / "cache"
-    settings.TRAINING_CACHE_MAX_MB = 100
-    serving_cache_clear()
-    yield Path(settings.DATA_DIR)
-    serving_cache_clear()
+def _data(data_dir: Path) -> None:
+    """Every test with a data folder of its own (tests/training/conftest.py)."""
 
 
 @pytest.fixture
-def assistant(monkeypatch: pytest.MonkeyPatch) -> Assistant:
-    assistant = AssistantFactory(name="restaurants")
-    model = FakeModel("fake1")
-    monkeypatch.setattr(serving, "load_model", lambda path: model)
-    write_fake_archive(assistant_models_dir(assistant=assistant), "20260101-000000-000000", "fake1")
-    return assistant
+def assistant(fake_served: Assistant) -> Assistant:
+    return fake_served
 
 
 def token_of(assistant: Assistant, role: Role, username: str) -> str:

@@ -15,31 +15,21 @@ from channels.testing import HttpCommunicator
 
 from annotation.models import Assistant, Conversation
 from tests.factories import AssistantFactory
-from tests.training.serving_fakes import FakeModel, write_fake_archive
 from training import serving
 from training.bots.rest_channel import RestChannelApp
-from training.services import assistant_models_dir
-from training.serving import serving_cache_clear
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the route's threads see committed rows
 
 
 @pytest.fixture(autouse=True)
-def data_dir(settings: Any, tmp_path: Path) -> Iterator[Path]:
-    settings.DATA_DIR = tmp_path / "data"
+def _hosts(settings: Any, data_dir: Path) -> None:
+    """A data folder of its own (tests/training/conftest.py), and the Host the tests send."""
     settings.ALLOWED_HOSTS = ["bots.example.com"]
-    serving_cache_clear()
-    yield Path(settings.DATA_DIR)
-    serving_cache_clear()
 
 
 @pytest.fixture
-def assistant(monkeypatch: pytest.MonkeyPatch) -> Assistant:
-    assistant = AssistantFactory(name="restaurants")
-    model = FakeModel("fake1")
-    monkeypatch.setattr(serving, "load_model", lambda path: model)
-    write_fake_archive(assistant_models_dir(assistant=assistant), "20260101-000000-000000", "fake1")
-    return assistant
+def assistant(fake_served: Assistant) -> Assistant:
+    return fake_served
 
 
 class Fallback:
@@ -221,3 +211,23 @@ def test_given_a_turn_that_fails_when_posted_then_500_in_rasas_shape_and_the_err
     assert response["status"] == 500
     assert json.loads(response["body"])["reason"] == "InternalError"
     assert "the policy ensemble is on fire" in caplog.text
+
+
+def test_given_a_connection_that_failed_when_the_turn_ends_then_it_is_closed_if_broken(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.db import connection
+
+    from training.bots.rest_channel import _drop_broken_connections
+
+    connection.ensure_connection()
+    connection.errors_occurred = True  # a query failed, the connection still works
+    _drop_broken_connections()
+    kept = connection.connection is not None and not connection.errors_occurred
+
+    connection.errors_occurred = True
+    monkeypatch.setattr(connection, "is_usable", lambda: False)  # the server went away
+    _drop_broken_connections()
+
+    assert kept
+    assert connection.connection is None  # the next message opens a new one

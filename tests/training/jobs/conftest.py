@@ -12,17 +12,6 @@ from annotation import models as m
 from annotation.services.project_import import assistant_import_from_path
 from project.celery import app as celery_app
 from tests.training.tiny_project import write_tiny_project
-from training.serving import serving_cache_clear
-
-
-@pytest.fixture
-def data_dir(settings: Any, tmp_path: Path) -> Iterator[Path]:
-    settings.DATA_DIR = tmp_path / "data"
-    settings.TRAINING_CACHE_DIR = tmp_path / "cache"
-    settings.TRAINING_CACHE_MAX_MB = 100
-    serving_cache_clear()
-    yield Path(settings.DATA_DIR)
-    serving_cache_clear()
 
 
 @pytest.fixture
