@@ -74,6 +74,8 @@ def call_action_server(
         return ActionServerResult(
             error=f"the action server at {url} cannot be reached: {error.reason}"
         )
+    except ConnectionError as error:  # reset or refused outside urllib's wrapping: it is gone
+        return ActionServerResult(error=f"the action server at {url} cannot be reached: {error}")
     except (OSError, ValueError) as error:
         return ActionServerResult(error=f"the action server at {url} failed: {error}")
     if not isinstance(body, Mapping):
