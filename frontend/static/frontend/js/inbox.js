@@ -36,6 +36,7 @@ const state = {
 };
 let intentNames = [];
 let namesReady = Promise.resolve(); // the intent and entity names, loaded once
+let namesLoaded = false;
 let popover = null;
 
 // ------------------------------------------------------------------ loading and drawing
@@ -406,11 +407,15 @@ function openIntentPicker() {
       refresh();
     } else if (e.key === "Enter") {
       e.preventDefault();
-      // typed before the intents arrived: choose once they are known, not "create" blindly
-      namesReady.then(() => {
-        refresh();
+      if (namesLoaded) {
         if (options[active]) pick(options[active]);
-      });
+      } else {
+        // typed before the intents arrived: choose once they are known, not "create" blindly
+        namesReady.then(() => {
+          refresh();
+          if (options[active]) pick(options[active]);
+        });
+      }
     } else if (e.key === "Escape") {
       e.preventDefault();
       closePopover();
@@ -630,6 +635,8 @@ async function loadNames() {
     entityDatalists(entities);
   } catch (err) {
     toast(err.message, true);
+  } finally {
+    namesLoaded = true;
   }
 }
 namesReady = loadNames();
