@@ -33,6 +33,7 @@ from annotation.selectors.conversations import (
 from annotation.services.conversations import (
     conversation_append_events,
     conversation_get_or_create,
+    conversation_open,
     conversation_replace_events,
 )
 from annotation.tracker import TrackerState
@@ -269,15 +270,21 @@ _gate = _TurnGate()
 
 
 def conversation_turn(
-    *, assistant: Assistant, served: ServedModel, conversation: Conversation, channel: str
+    *,
+    assistant: Assistant,
+    served: ServedModel,
+    conversation: Conversation,
+    channel: str,
+    history: list[dict[str, Any]] | None = None,
 ) -> Turn:
-    """A turn of ``conversation`` on ``served``, its history loaded (nothing recorded yet)."""
+    """A turn of ``conversation`` on ``served`` (nothing recorded yet), from ``history``: its
+    events since the latest session start, read here when not given."""
     return Turn(
         model=served.model,
         domain=served.domain,
         sender_id=conversation.sender_id,
         channel=channel,
-        history=conversation_events(conversation=conversation),
+        history=conversation_events(conversation=conversation) if history is None else history,
         call_action=_action_caller(assistant),
     )
 
@@ -297,11 +304,15 @@ def _open(
     assistant: Assistant, sender_id: str, channel: str
 ) -> tuple[ServedModel, Conversation, Turn]:
     served = _require_model(assistant)
-    conversation = conversation_get_or_create(
+    conversation, history = conversation_open(
         assistant=assistant, sender_id=sender_id, channel=channel, model_id=served.id
     )
     turn = conversation_turn(
-        assistant=assistant, served=served, conversation=conversation, channel=channel
+        assistant=assistant,
+        served=served,
+        conversation=conversation,
+        channel=channel,
+        history=history,
     )
     latest = conversation.latest_event_at.timestamp() if conversation.event_count else None
     if turn.session_expired(latest):

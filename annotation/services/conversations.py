@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from annotation.models import Assistant, Conversation, Event, EventEntity
+from annotation.selectors.conversations import conversation_events
 from annotation.services.inbox import inbox_record_user_messages
 from annotation.tracker import RESETTING, REVERTING, TrackerState, event_kind, tracker_fold
 
@@ -21,6 +23,30 @@ def conversation_get_or_create(
     *, assistant: Assistant, sender_id: str, channel: str = "", model_id: str = ""
 ) -> Conversation:
     """The assistant's conversation with ``sender_id``, created (empty) when there is none."""
+    conversation = _conversation_of(assistant.pk, sender_id) or _created(
+        assistant, sender_id, channel, model_id
+    )
+    _note_channel(conversation, channel)
+    return conversation
+
+
+def conversation_open(
+    *, assistant: Assistant, sender_id: str, channel: str = "", model_id: str = ""
+) -> tuple[Conversation, list[dict[str, Any]]]:
+    """``conversation_get_or_create`` and the conversation's events since its latest session
+    start (``conversation_events``), read with one statement when it exists: every message
+    opens its conversation, and on PostgreSQL each statement is a round trip to the server."""
+    found = _conversation_with_events(assistant.pk, sender_id)
+    if found is None:
+        conversation = _created(assistant, sender_id, channel, model_id)
+        events = conversation_events(conversation=conversation) if conversation.event_count else []
+    else:
+        conversation, events = found
+    _note_channel(conversation, channel)
+    return conversation, events
+
+
+def _created(assistant: Assistant, sender_id: str, channel: str, model_id: str) -> Conversation:
     now = timezone.now()
     defaults = {
         "channel": channel,
@@ -28,18 +54,19 @@ def conversation_get_or_create(
         "started_at": now,
         "latest_event_at": now,
     }
-    conversation = _conversation_of(assistant.pk, sender_id)
-    if conversation is None:
-        try:
-            conversation, _ = Conversation.objects.get_or_create(
-                assistant=assistant, sender_id=sender_id, defaults=defaults
-            )
-        except IntegrityError:  # created by a concurrent request in between
-            conversation = Conversation.objects.get(assistant=assistant, sender_id=sender_id)
+    try:
+        conversation, _ = Conversation.objects.get_or_create(
+            assistant=assistant, sender_id=sender_id, defaults=defaults
+        )
+    except IntegrityError:  # created by a concurrent request in between
+        conversation = Conversation.objects.get(assistant=assistant, sender_id=sender_id)
+    return conversation
+
+
+def _note_channel(conversation: Conversation, channel: str) -> None:
     if channel and not conversation.channel:  # first seen through the HTTP API
         Conversation.objects.filter(pk=conversation.pk, channel="").update(channel=channel)
         conversation.channel = channel
-    return conversation
 
 
 def _conversation_of(assistant_id: int, sender_id: str) -> Conversation | None:
@@ -52,6 +79,31 @@ def _conversation_of(assistant_id: int, sender_id: str) -> Conversation | None:
         [assistant_id, sender_id],
     )
     return next(iter(found), None)
+
+
+def _conversation_with_events(
+    assistant_id: int, sender_id: str
+) -> tuple[Conversation, list[dict[str, Any]]] | None:
+    quote = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        events = f"json_agg(e.{quote('data')} ORDER BY e.{quote('position')})"
+    else:  # SQLite's json_group_array has no ORDER BY before 3.44: the positions come along
+        events = f"json_group_array(json_array(e.{quote('position')}, json(e.{quote('data')})))"
+    found = Conversation.objects.raw(
+        f"SELECT c.*, (SELECT {events} FROM {quote(Event._meta.db_table)} e"
+        f" WHERE e.{quote('conversation_id')} = c.{quote('id')}"
+        f" AND e.{quote('position')} >= c.{quote('session_position')}) AS parley_events"
+        f" FROM {quote(Conversation._meta.db_table)} c"
+        f" WHERE c.{quote('assistant_id')} = %s AND c.{quote('sender_id')} = %s",
+        [assistant_id, sender_id],
+    )
+    conversation = next(iter(found), None)
+    if conversation is None:
+        return None
+    listed = _from_json(conversation.__dict__.pop("parley_events")) or []
+    if connection.vendor != "postgresql":
+        listed = [data for _position, data in sorted(listed, key=operator.itemgetter(0))]
+    return conversation, listed
 
 
 def _datetime(timestamp: Any) -> datetime:
@@ -213,8 +265,9 @@ def _insert_entities(conversation: Conversation, rows: Sequence[_Row], ids: Sequ
 
 @dataclass
 class _Snapshot:
-    """The conversation's row as the transaction found it (locked on PostgreSQL; SQLite's
-    transactions take the write lock at BEGIN: settings ``transaction_mode``)."""
+    """The conversation's row: as the caller read it, or as the transaction found it (locked on
+    PostgreSQL; SQLite's transactions take the write lock at BEGIN: settings
+    ``transaction_mode``)."""
 
     event_count: int
     session_position: int
@@ -223,6 +276,18 @@ class _Snapshot:
     latest_action_name: str | None
     paused: bool
     followup_action: str | None
+
+    @classmethod
+    def of(cls, conversation: Conversation) -> _Snapshot:
+        return cls(
+            conversation.event_count,
+            conversation.session_position,
+            dict(conversation.slots or {}),
+            conversation.active_loop,
+            conversation.latest_action_name,
+            conversation.paused,
+            conversation.followup_action,
+        )
 
     def state(self, slot_defaults: Mapping[str, Any]) -> TrackerState:
         state = TrackerState.empty(slot_defaults)
@@ -253,8 +318,15 @@ def _snapshot_locked(conversation: Conversation) -> _Snapshot:
     )
 
 
-def _update_conversation(conversation: Conversation, columns: Sequence[str]) -> None:
-    """UPDATE ``columns`` of the conversation's row to the values ``conversation`` has."""
+def _update_conversation(
+    conversation: Conversation,
+    columns: Sequence[str],
+    *,
+    unchanged_since: tuple[int, datetime] | None = None,
+) -> bool:
+    """UPDATE ``columns`` of the conversation's row to the values ``conversation`` has; with
+    ``unchanged_since`` = (event_count, updated_at), only if the row still has those. Whether
+    the row was updated."""
     ops = connection.ops
     values: list[Any] = []
     for name in columns:
@@ -265,12 +337,18 @@ def _update_conversation(conversation: Conversation, columns: Sequence[str]) -> 
             value = ops.adapt_datetimefield_value(value)
         values.append(value)
     assignments = ", ".join(f"{ops.quote_name(name)} = %s" for name in columns)
+    where = f"{ops.quote_name('id')} = %s"
+    params: list[Any] = [conversation.pk]
+    if unchanged_since is not None:
+        count, updated = ops.quote_name("event_count"), ops.quote_name("updated_at")
+        where += f" AND {count} = %s AND {updated} = %s"
+        params += [unchanged_since[0], ops.adapt_datetimefield_value(unchanged_since[1])]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {ops.quote_name(Conversation._meta.db_table)} SET {assignments}"
-            f" WHERE {ops.quote_name('id')} = %s",
-            [*values, conversation.pk],
+            f"UPDATE {ops.quote_name(Conversation._meta.db_table)} SET {assignments} WHERE {where}",
+            [*values, *params],
         )
+        return bool(cursor.rowcount)
 
 
 @transaction.atomic
@@ -288,10 +366,40 @@ def conversation_append_events(
     Events without a ``timestamp`` get the current time. ``slot_defaults``: the domain's initial
     slot values, which a restart or ``reset_slots`` goes back to.
     """
-    snapshot = _snapshot_locked(conversation)
     defaults = dict(slot_defaults or {})
     now = time.time()
     datas = [{**dict(event), "timestamp": event.get("timestamp") or now} for event in events]
+    # Optimistically from the row as ``conversation`` was read: one UPDATE that holds only if
+    # nobody wrote the row since (a SELECT ... FOR UPDATE first cost a round trip per message);
+    # otherwise again from the row as it is now, locked.
+    seen = (conversation.event_count, conversation.updated_at)
+    rows, columns = _advance(conversation, _Snapshot.of(conversation), datas, defaults, model_id)
+    if not _update_conversation(conversation, columns, unchanged_since=seen):
+        snapshot = _snapshot_locked(conversation)
+        rows, columns = _advance(conversation, snapshot, datas, defaults, model_id)
+        _update_conversation(conversation, columns)
+    if rows:
+        ids = _insert_events(conversation, rows)
+        _insert_entities(conversation, rows, ids)
+        inbox_record_user_messages(
+            conversation=conversation,
+            messages=(
+                (row.text, row.intent, row.intent_confidence, row.entities, row.timestamp)
+                for row in rows
+                if row.kind == "user"
+            ),
+        )
+
+
+def _advance(
+    conversation: Conversation,
+    snapshot: _Snapshot,
+    datas: Sequence[dict[str, Any]],
+    defaults: Mapping[str, Any],
+    model_id: str | None,
+) -> tuple[list[_Row], list[str]]:
+    """Set ``conversation``'s snapshot columns to what ``datas`` make of ``snapshot``: the rows
+    to insert and the columns to update."""
     if any(d.get("event") in REVERTING for d in datas):
         history = list(
             Event.objects.filter(
@@ -306,16 +414,6 @@ def conversation_append_events(
     conversation.session_position = snapshot.session_position
     columns = list(_SNAPSHOT_UPDATED)
     if rows:
-        ids = _insert_events(conversation, rows)
-        _insert_entities(conversation, rows, ids)
-        inbox_record_user_messages(
-            conversation=conversation,
-            messages=(
-                (row.text, row.intent, row.intent_confidence, row.entities, row.timestamp)
-                for row in rows
-                if row.kind == "user"
-            ),
-        )
         for row in rows:
             if row.data.get("event") in RESETTING:
                 conversation.session_position = row.position
@@ -334,7 +432,7 @@ def conversation_append_events(
         conversation.model_id = model_id
         columns.append("model_id")
     conversation.updated_at = timezone.now()
-    _update_conversation(conversation, columns)
+    return rows, columns
 
 
 @transaction.atomic

@@ -6,9 +6,12 @@ from typing import Any
 
 import pytest
 import yaml
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from annotation.models import Conversation, Event, EventEntity
 from annotation.selectors.conversations import (
+    conversation_events,
     conversation_list,
     conversation_story_yaml,
     conversation_tracker,
@@ -16,6 +19,7 @@ from annotation.selectors.conversations import (
 from annotation.services.conversations import (
     conversation_append_events,
     conversation_get_or_create,
+    conversation_open,
     conversation_replace_events,
 )
 from tests.factories import AssistantFactory
@@ -234,3 +238,73 @@ def test_given_the_migrated_database_then_every_reviewer_filter_has_an_index() -
     assert ("assistant_id", "entity") in {
         tuple(c["columns"]) for c in entity_constraints.values() if c["index"]
     }
+
+
+def test_given_a_long_conversation_when_opened_then_its_session_events_come_in_order_in_one_query(
+    conversation: Conversation, django_assert_num_queries: Any
+) -> None:
+    more = [user(f"message {n}", "inform") for n in range(12)]  # positions 8 .. 19: past 9
+    conversation_append_events(conversation=conversation, events=more)
+
+    with django_assert_num_queries(1):
+        opened, events = conversation_open(
+            assistant=conversation.assistant, sender_id="alice", channel="rest"
+        )
+
+    assert opened.pk == conversation.pk
+    assert opened.event_count == 20
+    assert events == conversation_events(conversation=conversation)
+    assert [e.get("text") for e in events[-12:]] == [f"message {n}" for n in range(12)]
+    assert events[0]["event"] == "session_started"  # from the latest session start on
+
+
+def test_given_a_new_sender_when_opened_then_an_empty_conversation_is_created(
+    conversation: Conversation,
+) -> None:
+    opened, events = conversation_open(
+        assistant=conversation.assistant, sender_id="bob", channel="rest", model_id="m1"
+    )
+
+    assert events == []
+    assert (opened.sender_id, opened.channel, opened.model_id) == ("bob", "rest", "m1")
+    assert Conversation.objects.filter(sender_id="bob").count() == 1
+
+
+def test_given_a_fresh_read_when_appending_then_the_row_is_not_read_again(
+    conversation: Conversation,
+) -> None:
+    opened, _ = conversation_open(assistant=conversation.assistant, sender_id="alice")
+
+    with CaptureQueriesContext(connection) as captured:
+        conversation_append_events(conversation=opened, events=[user("bye", "goodbye")])
+
+    # the conditional UPDATE, the events, the inbox (and the test's savepoint around them)
+    statements = [q["sql"].split()[0] for q in captured.captured_queries]
+    assert [s for s in statements if s not in ("SAVEPOINT", "RELEASE")] == [
+        "UPDATE",
+        "INSERT",
+        "INSERT",
+    ]
+    assert Event.objects.filter(conversation=conversation).count() == 9
+
+
+def test_given_an_outdated_read_when_appending_then_it_continues_from_the_stored_row(
+    conversation: Conversation,
+) -> None:
+    outdated, _ = conversation_open(assistant=conversation.assistant, sender_id="alice")
+    conversation_append_events(
+        conversation=conversation,
+        events=[user("Munich", "inform"), {"event": "slot", "name": "city", "value": "Munich"}],
+    )
+
+    conversation_append_events(
+        conversation=outdated,
+        events=[{"event": "slot", "name": "genre", "value": "jazz"}, action("action_listen")],
+    )
+
+    rows = list(Event.objects.filter(conversation=conversation).order_by("position"))
+    assert [r.position for r in rows] == list(range(12))
+    assert [r.slot_value for r in rows[8:11]] == [None, "Munich", "jazz"]
+    stored = Conversation.objects.get(pk=conversation.pk)
+    assert stored.event_count == outdated.event_count == 12
+    assert stored.slots == outdated.slots == {"city": "Munich", "genre": "jazz"}
