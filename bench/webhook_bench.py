@@ -18,7 +18,13 @@ What it does, as production would:
    ``--per-conversation`` messages it starts the next one under a new sender, as the next user
    would), one new connection per request (so that the kernel spreads requests over the
    processes, as a load balancer would; ``--keep-alive`` keeps one per client);
-4. checks that every conversation was recorded: one Conversation per sender, one user Event
+4. then the same 32 clients paced (``--rate``, default the target's 300 messages/s in all):
+   each sends on a fixed schedule, staggered, and a latency counts from the time its message
+   was due, so that a server falling behind shows in it (no coordinated omission). Back to back,
+   32 clients always have 32 messages waiting and the mean latency is 32 / throughput whatever
+   the server does; paced, the latencies are those of users at that load: the p99 target is
+   judged there, the messages-per-second target back to back (the capacity);
+5. checks that every conversation was recorded: one Conversation per sender, one user Event
    per message answered.
 
 Besides p50/p95/p99 and messages per second it reports the CPU time the servers spent per

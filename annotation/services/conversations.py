@@ -376,6 +376,7 @@ def conversation_append_events(
     rows, columns = _advance(conversation, _Snapshot.of(conversation), datas, defaults, model_id)
     if not _update_conversation(conversation, columns, unchanged_since=seen):
         snapshot = _snapshot_locked(conversation)
+        conversation.refresh_from_db(fields=["started_at", "latest_event_at"])
         rows, columns = _advance(conversation, snapshot, datas, defaults, model_id)
         _update_conversation(conversation, columns)
     if rows:

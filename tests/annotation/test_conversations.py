@@ -308,3 +308,20 @@ def test_given_an_outdated_read_when_appending_then_it_continues_from_the_stored
     stored = Conversation.objects.get(pk=conversation.pk)
     assert stored.event_count == outdated.event_count == 12
     assert stored.slots == outdated.slots == {"city": "Munich", "genre": "jazz"}
+    assert stored.started_at == outdated.started_at
+
+
+def test_given_a_new_conversation_read_twice_when_both_append_then_the_first_start_is_kept() -> (
+    None
+):
+    assistant = AssistantFactory(name="twice")
+    first, _ = conversation_open(assistant=assistant, sender_id="carol")
+    second, _ = conversation_open(assistant=assistant, sender_id="carol")
+    conversation_append_events(conversation=first, events=[{**action("a"), "timestamp": 10.0}])
+
+    conversation_append_events(conversation=second, events=[{**action("b"), "timestamp": 20.0}])
+
+    stored = Conversation.objects.get(pk=first.pk)
+    assert stored.started_at.timestamp() == second.started_at.timestamp() == 10.0
+    assert stored.latest_event_at.timestamp() == second.latest_event_at.timestamp() == 20.0
+    assert [e["name"] for e in conversation_events(conversation=stored)] == ["a", "b"]

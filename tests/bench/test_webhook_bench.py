@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import http.server
+import json
 import math
+import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -12,12 +16,14 @@ from annotation.services.conversations import (
 )
 from bench.webhook_bench import (
     ASSISTANT,
+    WEBHOOK,
     ClientLog,
     Script,
     demo_messages,
     percentile,
     recorded_user_messages,
     recording_problems,
+    run_load,
     summarize,
 )
 from tests.factories import AssistantFactory
@@ -94,3 +100,57 @@ def test_given_recorded_conversations_when_counted_then_user_events_per_sender()
     conversation_append_events(conversation=elsewhere, events=[user])
 
     assert recorded_user_messages() == {"one": 2, "two": 0}
+
+
+class _Answering(http.server.BaseHTTPRequestHandler):
+    """Answers every webhook POST at once with an empty list of bot messages."""
+
+    senders: list[str] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).senders.append(json.loads(body)["sender"])
+        status = 200 if self.path == WEBHOOK else 404
+        self.send_response(status)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"[]")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def answering_port() -> Iterator[int]:
+    _Answering.senders = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Answering)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield int(server.server_address[1])
+    server.shutdown()
+    server.server_close()
+
+
+def test_given_a_rate_when_loading_then_the_clients_send_no_faster_than_their_schedule(
+    answering_port: int,
+) -> None:
+    rate, clients = 20.0, 4
+
+    summary, sent, _warmup = run_load(
+        answering_port,
+        texts={"greet": ["hi"], "inform": ["in Berlin"]},
+        clients=clients,
+        seconds=1.0,
+        min_warmup=0.3,
+        keep_alive=False,
+        run_id="paced",
+        per_conversation=3,
+        rate=rate,
+    )
+
+    # a server answering at once would get hundreds back to back: the schedule holds them
+    assert summary["errors"] == 0
+    assert 0 < summary["messages"] <= rate * summary["seconds"] + clients
+    assert summary["p50_ms"] >= 0
+    assert sum(sent.values()) == len(_Answering.senders)
+    assert all(count <= 3 for count in sent.values())  # a new conversation every 3 messages
