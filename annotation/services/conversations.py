@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import operator
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -88,6 +88,7 @@ def _conversation_with_events(
     if connection.vendor == "postgresql":
         events = f"json_agg(e.{quote('data')} ORDER BY e.{quote('position')})"
     else:  # SQLite's json_group_array has no ORDER BY before 3.44: the positions come along
+        # (json() cannot fail: the column's CHECK holds JSON_VALID)
         events = f"json_group_array(json_array(e.{quote('position')}, json(e.{quote('data')})))"
     found = Conversation.objects.raw(
         f"SELECT c.*, (SELECT {events} FROM {quote(Event._meta.db_table)} e"
@@ -102,7 +103,7 @@ def _conversation_with_events(
         return None
     listed = _from_json(conversation.__dict__.pop("parley_events")) or []
     if connection.vendor != "postgresql":
-        listed = [data for _position, data in sorted(listed, key=operator.itemgetter(0))]
+        listed = [data for _position, data in sorted(listed, key=itemgetter(0))]
     return conversation, listed
 
 
