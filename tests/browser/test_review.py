@@ -94,6 +94,34 @@ def test_given_intents_still_loading_when_a_prefix_is_typed_and_entered_then_the
     expect(first.locator(".pred")).not_to_contain_text("(new)")
 
 
+def test_given_intents_still_loading_when_enter_is_pressed_twice_then_the_choice_is_confirmed(
+    page: Page, live_server: Any, django_user_model: Any
+) -> None:
+    assistant = concertbot_with_conversations()
+    make_member(django_user_model, assistant, "ann", Role.ANNOTATOR)
+    sign_in(page, live_server.url, "ann")
+    held: list[Route] = []
+    page.route("**/intents/*", lambda route: held.append(route))  # the names arrive late
+    page.goto(f"{live_server.url}/assistants/{assistant.pk}/inbox/")
+    expect(page.locator(".inbox-item.selected")).to_contain_text("any gigs in Lisbon tonight")
+
+    page.keyboard.press("i")
+    page.locator("#intent-picker").get_by_label("Intent").fill("ask_tonight")
+    page.keyboard.press("Enter")  # pick, before the intents are known
+    page.keyboard.press("Enter")  # and confirm
+    for _ in range(500):  # the held request reaches the handler while Playwright waits
+        if held:
+            break
+        page.wait_for_timeout(10)
+    assert held
+    for route in held:
+        route.continue_()
+
+    expect(page.get_by_text("Confirmed as ask_tonight.")).to_be_visible()
+    example = Example.objects.get(assistant=assistant, text="any gigs in Lisbon tonight")
+    assert example.intent.name == "ask_tonight"
+
+
 def test_given_an_inbox_message_when_typing_a_new_intent_then_it_is_created_on_confirm(
     page: Page, live_server: Any, django_user_model: Any
 ) -> None:

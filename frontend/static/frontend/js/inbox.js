@@ -348,6 +348,7 @@ function openIntentPicker() {
   const list = h("ul", { class: "suggest", role: "listbox" });
   let options = [];
   let active = 0;
+  let enteredEarly = 0; // Enters pressed before the intent names arrived
   const pick = (option) => {
     item.intent = option.name;
     item.createIntent = option.create;
@@ -409,13 +410,19 @@ function openIntentPicker() {
       e.preventDefault();
       if (namesLoaded) {
         if (options[active]) pick(options[active]);
-      } else {
-        // typed before the intents arrived: choose once they are known, not "create" blindly
-        namesReady.then(() => {
-          refresh();
-          if (options[active]) pick(options[active]);
-        });
+        return;
       }
+      // typed before the intents arrived: choose once they are known, not "create" blindly;
+      // a second Enter meanwhile confirms, as it would have once the picker had closed
+      enteredEarly += 1;
+      if (enteredEarly > 1) return;
+      namesReady.then(() => {
+        refresh();
+        if (!options[active]) return;
+        const confirmToo = enteredEarly > 1;
+        pick(options[active]);
+        if (confirmToo) confirmCurrent();
+      });
     } else if (e.key === "Escape") {
       e.preventDefault();
       closePopover();
