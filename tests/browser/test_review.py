@@ -66,29 +66,40 @@ def test_given_inbox_messages_when_annotating_with_keys_and_mouse_then_examples_
     expect(page.get_by_role("dialog")).to_be_hidden()
 
 
+class _HeldIntents:
+    """The inbox with the intent names' request held back until ``release``."""
+
+    def __init__(self, page: Page, live_server: Any, django_user_model: Any) -> None:
+        self.page = page
+        self.assistant = concertbot_with_conversations()
+        make_member(django_user_model, self.assistant, "ann", Role.ANNOTATOR)
+        sign_in(page, live_server.url, "ann")
+        self.held: list[Route] = []
+        page.route("**/intents/*", lambda route: self.held.append(route))
+        page.goto(f"{live_server.url}/assistants/{self.assistant.pk}/inbox/")
+        expect(page.locator(".inbox-item.selected")).to_contain_text("any gigs in Lisbon tonight")
+
+    def release(self) -> None:
+        for _ in range(500):  # the held request reaches the handler while Playwright waits
+            if self.held:
+                break
+            self.page.wait_for_timeout(10)
+        assert self.held
+        for route in self.held:
+            route.continue_()
+
+
 def test_given_intents_still_loading_when_a_prefix_is_typed_and_entered_then_the_intent_is_chosen(
     page: Page, live_server: Any, django_user_model: Any
 ) -> None:
-    assistant = concertbot_with_conversations()
-    make_member(django_user_model, assistant, "ann", Role.ANNOTATOR)
-    sign_in(page, live_server.url, "ann")
-    held: list[Route] = []
-    page.route("**/intents/*", lambda route: held.append(route))  # the names arrive late
-    page.goto(f"{live_server.url}/assistants/{assistant.pk}/inbox/")
+    inbox = _HeldIntents(page, live_server, django_user_model)
     first = page.locator(".inbox-item.selected")
-    expect(first).to_contain_text("any gigs in Lisbon tonight")
 
     page.keyboard.press("i")
     page.locator("#intent-picker").get_by_label("Intent").fill("search_conc")
     page.keyboard.press("Enter")  # before the intents are known
     expect(page.locator("#intent-picker")).to_be_visible()
-    for _ in range(500):  # the held request reaches the handler while Playwright waits
-        if held:
-            break
-        page.wait_for_timeout(10)
-    assert held
-    for route in held:
-        route.continue_()
+    inbox.release()
 
     expect(first.locator(".pred")).to_contain_text("search_concerts")
     expect(first.locator(".pred")).not_to_contain_text("(new)")
@@ -97,28 +108,16 @@ def test_given_intents_still_loading_when_a_prefix_is_typed_and_entered_then_the
 def test_given_intents_still_loading_when_enter_is_pressed_twice_then_the_choice_is_confirmed(
     page: Page, live_server: Any, django_user_model: Any
 ) -> None:
-    assistant = concertbot_with_conversations()
-    make_member(django_user_model, assistant, "ann", Role.ANNOTATOR)
-    sign_in(page, live_server.url, "ann")
-    held: list[Route] = []
-    page.route("**/intents/*", lambda route: held.append(route))  # the names arrive late
-    page.goto(f"{live_server.url}/assistants/{assistant.pk}/inbox/")
-    expect(page.locator(".inbox-item.selected")).to_contain_text("any gigs in Lisbon tonight")
+    inbox = _HeldIntents(page, live_server, django_user_model)
 
     page.keyboard.press("i")
     page.locator("#intent-picker").get_by_label("Intent").fill("ask_tonight")
     page.keyboard.press("Enter")  # pick, before the intents are known
     page.keyboard.press("Enter")  # and confirm
-    for _ in range(500):  # the held request reaches the handler while Playwright waits
-        if held:
-            break
-        page.wait_for_timeout(10)
-    assert held
-    for route in held:
-        route.continue_()
+    inbox.release()
 
     expect(page.get_by_text("Confirmed as ask_tonight.")).to_be_visible()
-    example = Example.objects.get(assistant=assistant, text="any gigs in Lisbon tonight")
+    example = Example.objects.get(assistant=inbox.assistant, text="any gigs in Lisbon tonight")
     assert example.intent.name == "ask_tonight"
 
 
