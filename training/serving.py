@@ -364,9 +364,9 @@ def conversation_log_message(
 def conversation_predict(*, assistant: Assistant, sender_id: str) -> dict[str, Any]:
     """The next action's scores, policy and confidence; runs nothing."""
     served = _require_model(assistant)
-    conversation = conversation_get_or_create(assistant=assistant, sender_id=sender_id)
+    conversation, history = conversation_open(assistant=assistant, sender_id=sender_id)
     turn = conversation_turn(
-        assistant=assistant, served=served, conversation=conversation, channel=""
+        assistant=assistant, served=served, conversation=conversation, channel="", history=history
     )
     decision = predict(served.model, story_events(turn.state.applied))
     scores = decision.as_dict()["scores"] or [

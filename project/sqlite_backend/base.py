@@ -6,7 +6,7 @@ kept sleeping while the other wrote (``bench.webhook_bench``: a third of both co
 transaction first takes an exclusive ``flock`` on ``<database>-writer.lock``: a waiting writer
 polls it every fraction of a millisecond and gets it as soon as the holder commits, and SQLite's
 own lock is then always free. The ``timeout`` option bounds the wait, as it bounds SQLite's.
-In-memory databases (tests) have no file to lock and skip it.
+In-memory databases have no file to lock and skip it.
 """
 
 from __future__ import annotations

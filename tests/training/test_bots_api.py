@@ -165,6 +165,8 @@ def test_given_the_http_api_when_driving_a_conversation_then_rasas_shapes_come_b
     assert prediction["scores"][0] == {"action": "action_listen", "score": 0.9}
     assert prediction["policy"] == "FakeRulePolicy"
     assert prediction["tracker"]["sender_id"] == "bob"
+    assert prediction["tracker"]["events"] == tracker["events"]  # read with the conversation
+    assert prediction["tracker"]["slots"]["city"] == "Rome"
 
     executed = post("conversations/bob/execute", {"name": "utter_greet"})
     assert executed["messages"] == [{"recipient_id": "bob", "text": "Hi there!"}]
