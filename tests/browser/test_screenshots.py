@@ -108,7 +108,8 @@ def test_given_an_annotator_when_writing_a_new_rule_then_it_is_created(
     expect(page.locator("#story-title")).to_have_text("thank on goodbye")
     story = Story.objects.get(assistant=assistant, name="thank on goodbye")
     assert story.kind == "rule"
-    assert page.url.endswith(f"/stories/{story.pk}/")
+    # the title is set before the page goes to the new story's address: wait for it
+    expect(page).to_have_url(re.compile(rf"/stories/{story.pk}/$"))
     assert [(s.kind, s.name) for s in story.steps.all()] == [
         ("intent", "goodbye"),
         ("action", "utter_goodbye"),
