@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from annotation.models import Assistant, Membership, Role
 from annotation.services.project_import import assistant_import_from_path
@@ -36,3 +36,14 @@ def sign_in(page: Page, base_url: str, username: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Assistants")).to_be_visible()
+
+
+def release_held(page: Page, held: list[Route]) -> None:
+    """Let requests held by a ``page.route`` handler go on, once the page has sent one."""
+    for _ in range(500):  # the request reaches the handler while Playwright waits
+        if held:
+            break
+        page.wait_for_timeout(10)
+    assert held
+    for route in held:
+        route.continue_()

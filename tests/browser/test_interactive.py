@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from annotation.models import Assistant, Example, Role, Story
-from tests.browser.studio import make_member, sign_in
+from tests.browser.studio import make_member, release_held, sign_in
 from tests.training.interactive.helpers import (
     tiny_assistant_with_model,
     train_project,
@@ -201,10 +201,17 @@ def test_given_a_recorded_conversation_when_corrected_from_a_turn_then_stories_a
     scores = page.get_by_role("list", name="Every action's probability")
     scores.get_by_role("button", name="utter_ok").click()
     expect(page.locator("#chat")).to_contain_text("Noted.")
+    held: list[Route] = []
+    page.route("**/actions/", lambda route: held.append(route))
     page.get_by_role("list", name="Every action's probability").get_by_role(
         "button", name="action_listen"
     ).click()
-    page.get_by_label("Story name").fill("corrected greeting")
+    story_name = page.get_by_label("Story name")
+    story_name.fill("corrected greeting")  # typed while the bot still runs action_listen
+    release_held(page, held)
+    expect(page.get_by_label("Your message")).to_be_visible()
+    expect(story_name).to_be_focused()  # the composer did not take the keyboard away
+    expect(story_name).to_have_value("corrected greeting")
     page.get_by_label("Also save it as a test story").check()
     page.get_by_role("button", name="Save to training data").click()
     expect(page.locator("#saved-items")).to_contain_text("Test story “corrected greeting”")

@@ -10,7 +10,12 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from annotation.models import Example, Role, Story
-from tests.browser.studio import concertbot_with_conversations, make_member, sign_in
+from tests.browser.studio import (
+    concertbot_with_conversations,
+    make_member,
+    release_held,
+    sign_in,
+)
 from tests.frontend.conversation_data import bot, record, user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -80,13 +85,7 @@ class _HeldIntents:
         expect(page.locator(".inbox-item.selected")).to_contain_text("any gigs in Lisbon tonight")
 
     def release(self) -> None:
-        for _ in range(500):  # the held request reaches the handler while Playwright waits
-            if self.held:
-                break
-            self.page.wait_for_timeout(10)
-        assert self.held
-        for route in self.held:
-            route.continue_()
+        release_held(self.page, self.held)
 
 
 def test_given_intents_still_loading_when_a_prefix_is_typed_and_entered_then_the_intent_is_chosen(

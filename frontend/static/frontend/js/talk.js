@@ -131,8 +131,17 @@ async function show(next) {
   } else {
     autoActions = 0;
     hideStep();
-    if (composer) composer.elements.text.focus();
+    focusComposer();
   }
+}
+
+/** Put the cursor in the composer, unless the user is typing elsewhere (a story name, say). */
+function focusComposer() {
+  if (!composer) return;
+  const active = document.activeElement;
+  const typingElsewhere =
+    active && active !== composer.elements.text && active.matches("input:not([type=checkbox]), textarea, select");
+  if (!typingElsewhere) composer.elements.text.focus();
 }
 
 function hideStep() {
