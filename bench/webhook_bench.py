@@ -7,7 +7,7 @@ database on that server; otherwise it uses a temporary SQLite file (as ``bench.i
 What it does, as production would:
 1. ``manage.py migrate``, ``manage.py setup_demo`` and ``manage.py train concertbot`` (the real
    engine; the training cache is the demo's, ``var/cache``, unless PARLEY_CACHE_DIR is set);
-2. serves the app as ``python -m project.serve`` does: ``--workers`` daphne processes, each on
+2. serves the app as ``python -m project.serve`` does: ``--workers`` uvicorn processes, each on
    its own ``SO_REUSEPORT`` socket (DEBUG off, no access log): a process computes one turn at
    a time (``training.serving``'s gate; the GIL would anyway), so it uses about one core: the
    default is 2, one per core of the target machine (3 measured fewer messages/s with a
@@ -134,7 +134,22 @@ def summarize(logs: Sequence[ClientLog], seconds: float) -> dict[str, Any]:
                 reverse=True,
             )[:5]
         ],
+        "p99_ms_by_second": p99_by_second(logs),
     }
+
+
+def p99_by_second(logs: Sequence[ClientLog]) -> list[float]:
+    """The p99 of the messages due in each whole second of the measurement: a machine that
+    slows down for a few seconds shows as a run of high values, a slow server as high values
+    throughout."""
+    by_second: dict[int, list[float]] = {}
+    for log in logs:
+        for ms, at in zip(log.latencies_ms, log.started_s, strict=True):
+            by_second.setdefault(max(0, int(at)), []).append(ms)
+    return [
+        round(percentile(by_second.get(second, []), 99), 1)
+        for second in range(max(by_second) + 1 if by_second else 0)
+    ]
 
 
 def recording_problems(sent: Mapping[str, int], recorded: Mapping[str, int]) -> list[str]:
@@ -202,7 +217,7 @@ def _manage(*args: str, env: Mapping[str, str]) -> str:
 
 @contextlib.contextmanager
 def serving(*, workers: int, env: Mapping[str, str], log: Path) -> Iterator[tuple[int, list[int]]]:
-    """``workers`` daphne processes, each on its own ``SO_REUSEPORT`` socket, as
+    """``workers`` server processes, each on its own ``SO_REUSEPORT`` socket, as
     ``python -m project.serve`` runs them; yields the port and their pids. Their output goes to
     ``log`` (a pipe nobody reads would block them once full)."""
     from project.serve import listening_sockets, start_servers, stop_servers
@@ -213,8 +228,8 @@ def serving(*, workers: int, env: Mapping[str, str], log: Path) -> Iterator[tupl
     procs: list[subprocess.Popen[bytes]] = []
     try:
         procs = start_servers(
-            sockets, verbosity=0, cwd=ROOT, env=dict(env), stdin=subprocess.DEVNULL, stdout=output,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            sockets, access_log=False, cwd=ROOT, env=dict(env), stdin=subprocess.DEVNULL,
+            stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         for listener in sockets:
             listener.close()  # the servers hold them now
@@ -233,7 +248,7 @@ def _wait_until_up(port: int, procs: Sequence[subprocess.Popen[bytes]], log: Pat
         for proc in procs:
             if proc.poll() is not None:
                 text = log.read_text(encoding="utf-8", errors="replace")
-                raise RuntimeError(f"daphne exited with {proc.returncode}:\n{text[-4000:]}")
+                raise RuntimeError(f"a server exited with {proc.returncode}:\n{text[-4000:]}")
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         try:
             connection.request("GET", f"/bots/{ASSISTANT}/version")
@@ -244,7 +259,7 @@ def _wait_until_up(port: int, procs: Sequence[subprocess.Popen[bytes]], log: Pat
         finally:
             connection.close()
         time.sleep(0.2)
-    raise RuntimeError("daphne did not answer within 120 s")
+    raise RuntimeError("the servers did not answer within 120 s")
 
 
 # ------------------------------------------------------------------------------- the load
@@ -508,8 +523,8 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         summary = json.loads(_manage("train", ASSISTANT, env=env).strip().splitlines()[-1])
         train_s = time.perf_counter() - started
         texts = demo_messages()
-        print(f"bench: {args.workers} daphne processes, {args.clients} clients ...", flush=True)
-        log = data_dir / "daphne.log"
+        print(f"bench: {args.workers} server processes, {args.clients} clients ...", flush=True)
+        log = data_dir / "server.log"
         with serving(workers=args.workers, env=env, log=log) as (port, pids):
             load, sent, warmup = run_load(
                 port,
@@ -540,11 +555,11 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
                 sent = {**sent, **sent_paced}
         recorded = recorded_user_messages()
         problems = recording_problems(sent, recorded)
-        server_errors = _server_errors(data_dir / "daphne.log")
+        server_errors = _server_errors(data_dir / "server.log")
     return {
         "database": _database_version(vendor),
         "machine": before,
-        "server": f"daphne x {args.workers} processes, a SO_REUSEPORT socket each, DEBUG=0",
+        "server": f"uvicorn x {args.workers} processes, a SO_REUSEPORT socket each, DEBUG=0",
         "workers": args.workers,
         "keep_alive": args.keep_alive,
         "messages_per_conversation": args.per_conversation,
@@ -612,7 +627,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=30.0, help="measured time (30)")
     parser.add_argument("--warmup", type=float, default=5.0, help="least warm-up time (5)")
     parser.add_argument("--clients", type=int, default=CLIENTS)
-    parser.add_argument("--workers", type=int, default=2, help="daphne processes (2, one per core)")
+    parser.add_argument("--workers", type=int, default=2, help="server processes (2, one per core)")
     parser.add_argument(
         "--per-conversation",
         type=int,
@@ -655,7 +670,7 @@ def summary_line(result: Mapping[str, Any], formbot: Mapping[str, Any] | None) -
     paced = result.get("paced")
     line = (
         f"bench: webhook on {result['database']}, {result['clients']} clients, "
-        f"{result['workers']} daphne processes; back to back: {result['messages_per_s']} "
+        f"{result['workers']} server processes; back to back: {result['messages_per_s']} "
         f"messages/s ({verdict(result['messages_per_s'] >= TARGET_MESSAGES_PER_S)}: "
         f">= {TARGET_MESSAGES_PER_S:.0f}), p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms"
     )

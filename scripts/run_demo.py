@@ -1,4 +1,4 @@
-"""Run Parley's web server (``project.serve``: daphne), a Celery worker and the demo's action
+"""Run Parley's web server (``project.serve``: uvicorn), a Celery worker and the demo's action
 server together.
 
 The action server (rasa-sdk, installed with the test extras) serves the demo concertbot's custom
@@ -58,7 +58,7 @@ def process_specs(
     else:
         worker += ["--pool=threads", f"--concurrency={concurrency}"]
     specs = [
-        # daphne, $PARLEY_WEB_WORKERS processes (default 1) on their own SO_REUSEPORT sockets
+        # uvicorn, $PARLEY_WEB_WORKERS processes (default 1) on their own SO_REUSEPORT sockets
         ProcessSpec(
             "web",
             [sys.executable, "-m", "project.serve", "--bind", host, "--port", str(port)],

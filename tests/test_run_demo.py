@@ -42,7 +42,7 @@ def test_given_one_process_exits_when_supervising_then_the_other_is_stopped(
     assert out.rstrip().endswith("stopped")
 
 
-def test_given_host_and_port_when_building_specs_then_daphne_and_a_solo_worker(
+def test_given_host_and_port_when_building_specs_then_the_web_server_and_a_solo_worker(
     run_demo: ModuleType,
 ) -> None:
     web, worker = run_demo.process_specs(host="127.0.0.1", port=8123, concurrency=1)

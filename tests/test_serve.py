@@ -1,10 +1,11 @@
-"""``python -m project.serve``: daphne processes on SO_REUSEPORT sockets, living and dying
-together."""
+"""``python -m project.serve``: server processes on SO_REUSEPORT sockets, speaking HTTP and
+websockets, living and dying together."""
 
 from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import re
 import signal
@@ -13,8 +14,10 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from websockets.sync.client import connect
 
 from project.serve import listening_sockets
 
@@ -33,13 +36,19 @@ def test_given_a_count_when_binding_then_every_socket_listens_on_one_port() -> N
             listener.close()
 
 
-def _get(port: int) -> str:
+def _get(port: int) -> dict[str, Any]:
+    """What the test application answers: its pid and the client's address."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         connection.request("GET", "/", headers={"Connection": "close"})
-        return connection.getresponse().read().decode()
+        answer: dict[str, Any] = json.loads(connection.getresponse().read())
+        return answer
     finally:
         connection.close()
+
+
+def _pids(port: int, requests: int = 60) -> set[int]:
+    return {int(_get(port)["pid"]) for _ in range(requests)}  # a new connection each
 
 
 @pytest.fixture
@@ -64,7 +73,7 @@ def launcher() -> Iterator[tuple[subprocess.Popen[str], int]]:
             time.sleep(0.1)
     yield proc, port
     if proc.poll() is None:
-        proc.terminate()  # the launcher stops its daphne processes
+        proc.terminate()  # the launcher stops its server processes
         try:
             proc.wait(timeout=WAIT_S)
         except subprocess.TimeoutExpired:
@@ -79,16 +88,39 @@ def test_given_two_workers_when_requests_come_then_both_processes_answer(
 ) -> None:
     _, port = launcher
 
-    pids = {_get(port) for _ in range(60)}  # a new connection each: spread by the kernel
+    pids = _pids(port)  # spread by the kernel
 
     assert len(pids) == 2
+
+
+def test_given_a_request_when_served_then_the_application_sees_the_clients_tcp_address(
+    launcher: tuple[subprocess.Popen[str], int],
+) -> None:
+    _, port = launcher
+
+    client = _get(port)["client"]
+
+    assert client[0] == "127.0.0.1"
+    assert isinstance(client[1], int) and client[1] > 0
+
+
+def test_given_a_websocket_when_connecting_then_the_server_upgrades_it_and_relays_messages(
+    launcher: tuple[subprocess.Popen[str], int],
+) -> None:
+    _, port = launcher
+
+    with connect(f"ws://127.0.0.1:{port}/ws/echo/", open_timeout=10) as websocket:
+        websocket.send("hello")
+        answer = websocket.recv(timeout=10)
+
+    assert answer == "echo: hello"
 
 
 def test_given_sigterm_when_serving_then_every_process_stops(
     launcher: tuple[subprocess.Popen[str], int],
 ) -> None:
     proc, port = launcher
-    pids = {int(_get(port)) for _ in range(60)}
+    pids = _pids(port)
 
     proc.send_signal(signal.SIGTERM)
     code = proc.wait(timeout=WAIT_S)
@@ -103,7 +135,7 @@ def test_given_a_worker_that_dies_when_serving_then_the_launcher_stops_the_other
     launcher: tuple[subprocess.Popen[str], int],
 ) -> None:
     proc, port = launcher
-    first, *others = {int(_get(port)) for _ in range(60)}
+    first, *others = _pids(port)
 
     os.kill(first, signal.SIGKILL)
     code = proc.wait(timeout=WAIT_S)

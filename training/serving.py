@@ -69,9 +69,33 @@ class NoModelError(ServingError):
     http_status = 409
 
 
+class UnstorableTextError(ServingError):
+    code = "ValidationError"
+
+
 class ModelLoadError(ServingError):
     code = "model_load_failed"
     http_status = 500
+
+
+def _contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_contains_nul(key) or _contains_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_contains_nul(item) for item in value)
+    return False
+
+
+def _refuse_nul(**values: Any) -> None:
+    """PostgreSQL stores no NUL character in a text or JSON column: a message with one is
+    refused before anything runs, on every database alike."""
+    for name, value in values.items():
+        if _contains_nul(value):
+            raise UnstorableTextError(
+                f"{name} contains a NUL character (\\u0000), which a conversation cannot store."
+            )
 
 
 @dataclass(frozen=True)
@@ -331,6 +355,7 @@ def assistant_handle_message(
 ) -> list[dict[str, Any]]:
     """Handle a user message: parse it, record it with the slots it sets, predict and run the
     assistant's actions until it listens; return the bot messages for the channel."""
+    _refuse_nul(sender=sender_id, message=text, metadata=metadata, parse_data=parse_data)
     with _gate.turn():
         served, conversation, turn = _open(assistant, sender_id, channel)
         try:
@@ -354,6 +379,7 @@ def conversation_log_message(
     metadata: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Record a user message (and the slots it sets) without predicting; the tracker."""
+    _refuse_nul(sender=sender_id, text=text, parse_data=parse_data, metadata=metadata)
     with _gate.turn():
         served, conversation, turn = _open(assistant, sender_id, "")
         turn.receive(text, parse_data or _parse(served, text), metadata)
@@ -389,6 +415,7 @@ def conversation_execute(
     confidence: float | None = None,
 ) -> dict[str, Any]:
     """Run the action ``name`` (nothing predicted after it): ``{tracker, messages}``."""
+    _refuse_nul(sender=sender_id, name=name, policy=policy)
     with _gate.turn():
         served, conversation, turn = _open(assistant, sender_id, "")
         try:
@@ -406,6 +433,7 @@ def conversation_trigger_intent(
     entities: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Inject the intent as if the user said it, then predict and run: ``{tracker, messages}``."""
+    _refuse_nul(sender=sender_id, intent=intent, entities=entities)
     parse = {
         "intent": {"name": intent, "confidence": 1.0},
         "entities": [
@@ -464,6 +492,7 @@ def conversation_events_add(
     for event in events:
         if not isinstance(event, Mapping) or not isinstance(event.get("event"), str):
             raise ServingError('Every event must be an object with an "event" name.')
+    _refuse_nul(sender=sender_id, events=events)
     conversation = conversation_get_or_create(assistant=assistant, sender_id=sender_id)
     if replace:
         conversation_replace_events(

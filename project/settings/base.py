@@ -14,7 +14,7 @@ DATA_DIR = ENV.data_dir
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 INSTALLED_APPS = [
-    "daphne",
+    "daphne",  # `manage.py runserver` as an ASGI development server (websockets too)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -62,7 +62,7 @@ TEMPLATES = [
     },
 ]
 
-# No persistent connections: under ASGI (daphne) Django runs each request's sync code on a
+# No persistent connections: under ASGI Django runs each request's sync code on a
 # thread of its own, so a connection kept for 60 s was never reused, only left open until
 # garbage collection (PostgreSQL ran out of connections under load).
 DATABASES = {"default": dj_database_url.parse(ENV.database_url, conn_max_age=0)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -9,7 +11,7 @@ import yaml
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from annotation.models import Conversation, Event, EventEntity
+from annotation.models import Conversation, Event, EventEntity, InboxItem
 from annotation.selectors.conversations import (
     conversation_events,
     conversation_list,
@@ -288,6 +290,52 @@ def test_given_a_fresh_read_when_appending_then_the_row_is_not_read_again(
     assert Event.objects.filter(conversation=conversation).count() == 9
 
 
+def test_given_a_batch_when_appending_then_events_entities_null_slots_and_inbox_are_stored(
+    conversation: Conversation,
+) -> None:
+    opened, _ = conversation_open(assistant=conversation.assistant, sender_id="alice")
+    batch = [
+        user("Jazz in Paris", "inform", 0.7, city="Paris", genre="jazz"),
+        {"event": "slot", "name": "city", "value": "Paris"},
+        {"event": "slot", "name": "genre", "value": None},
+        user("jazz in paris", "inform", 0.6),
+        action("utter_ok", "TEDPolicy", 0.55),
+    ]
+
+    conversation_append_events(conversation=opened, events=batch)
+
+    rows = list(Event.objects.filter(conversation=conversation, position__gte=8))
+    assert [(r.position, r.kind) for r in rows] == [
+        (8, "user"), (9, "slot"), (10, "slot"), (11, "user"), (12, "action"),
+    ]  # fmt: skip
+    assert (rows[0].intent, rows[0].intent_confidence, rows[0].text) == (
+        "inform",
+        0.7,
+        batch[0]["text"],
+    )
+    assert (rows[4].action, rows[4].policy, rows[4].confidence) == ("utter_ok", "TEDPolicy", 0.55)
+    assert [r.data["event"] for r in rows] == [e["event"] for e in batch]
+    assert rows[0].timestamp == rows[4].timestamp  # one batch, one time
+    # a slot set to null and an event without a slot value are SQL NULL (as the ORM stores them)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT position FROM annotation_event WHERE conversation_id = %s"
+            " AND position >= 8 AND slot_value IS NULL ORDER BY position",
+            [conversation.pk],
+        )
+        assert [found[0] for found in cursor.fetchall()] == [8, 10, 11, 12]
+    entities = EventEntity.objects.filter(event=rows[0]).order_by("entity")
+    assert [(e.entity, e.value, e.role) for e in entities] == [
+        ("city", "Paris", None), ("genre", "jazz", None),
+    ]  # fmt: skip
+    stored = Conversation.objects.get(pk=conversation.pk)
+    assert (stored.event_count, stored.slots) == (13, {"city": "Paris", "genre": None})
+    [item] = InboxItem.objects.filter(
+        assistant=conversation.assistant, text__iexact="jazz in paris"
+    )
+    assert (item.count, item.text, item.confidence) == (2, "jazz in paris", 0.6)
+
+
 def test_given_an_outdated_read_when_appending_then_it_continues_from_the_stored_row(
     conversation: Conversation,
 ) -> None:
@@ -299,16 +347,58 @@ def test_given_an_outdated_read_when_appending_then_it_continues_from_the_stored
 
     conversation_append_events(
         conversation=outdated,
-        events=[{"event": "slot", "name": "genre", "value": "jazz"}, action("action_listen")],
+        events=[
+            {"event": "slot", "name": "genre", "value": "jazz"},
+            user("hello again", "greet"),
+            action("action_listen"),
+        ],
     )
 
     rows = list(Event.objects.filter(conversation=conversation).order_by("position"))
-    assert [r.position for r in rows] == list(range(12))
+    assert [r.position for r in rows] == list(range(13))
     assert [r.slot_value for r in rows[8:11]] == [None, "Munich", "jazz"]
+    assert InboxItem.objects.get(text="hello again").count == 1  # counted once, on the retry
     stored = Conversation.objects.get(pk=conversation.pk)
-    assert stored.event_count == outdated.event_count == 12
+    assert stored.event_count == outdated.event_count == 13
     assert stored.slots == outdated.slots == {"city": "Munich", "genre": "jazz"}
     assert stored.started_at == outdated.started_at
+
+
+WRITERS = 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_given_writers_at_once_when_appending_to_one_conversation_then_every_event_is_kept() -> (
+    None
+):
+    assistant = AssistantFactory(name="busy")
+    conversation_get_or_create(assistant=assistant, sender_id="dora")
+    together = threading.Barrier(WRITERS)
+
+    def write(number: int) -> None:
+        try:
+            opened, _ = conversation_open(assistant=assistant, sender_id="dora")
+            together.wait(timeout=30)  # every writer holds the same, soon outdated, read
+            conversation_append_events(
+                conversation=opened,
+                events=[
+                    user("same words", "inform"),
+                    {"event": "slot", "name": f"s{number}", "value": number},
+                ],
+            )
+        finally:
+            connection.close()  # this thread's own
+
+    with ThreadPoolExecutor(WRITERS) as pool:
+        list(pool.map(write, range(WRITERS)))
+
+    stored = Conversation.objects.get(sender_id="dora")
+    rows = list(Event.objects.filter(conversation=stored).order_by("position"))
+    assert [r.position for r in rows] == list(range(2 * WRITERS))
+    assert [r.kind for r in rows] == ["user", "slot"] * WRITERS  # each batch kept together
+    assert stored.event_count == 2 * WRITERS
+    assert stored.slots == {f"s{number}": number for number in range(WRITERS)}
+    assert InboxItem.objects.get(assistant=assistant).count == WRITERS
 
 
 def test_given_a_new_conversation_read_twice_when_both_append_then_the_first_start_is_kept() -> (

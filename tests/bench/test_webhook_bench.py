@@ -55,6 +55,7 @@ def test_given_client_logs_when_summarized_then_rates_errors_and_latencies_add_u
     assert summary["p50_ms"] == 20.0
     assert summary["max_ms"] == 30.0
     assert summary["slowest"][0] == (1.5, 30.0)
+    assert summary["p99_ms_by_second"] == [pytest.approx(19.9), 30.0]
 
 
 def test_given_the_demo_when_scripting_a_client_then_each_conversation_opens_with_a_greeting() -> (

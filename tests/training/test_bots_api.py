@@ -210,6 +210,25 @@ def test_given_the_http_api_when_driving_a_conversation_then_rasas_shapes_come_b
     assert [e["event"] for e in replaced.json()["events"]] == ["slot"]
 
 
+def test_given_a_nul_character_when_adding_events_then_400_and_the_conversation_is_unchanged(
+    assistant: Assistant, token: str
+) -> None:
+    client = APIClient()
+    url = bot(assistant, "conversations/bob/tracker/events", token)
+    client.post(url, {"event": "slot", "name": "city", "value": "Oslo"}, format="json")
+
+    refused = client.post(
+        url, {"event": "slot", "name": "city", "value": "O\x00slo"}, format="json"
+    )
+    replaced = client.put(url, [{"event": "bot", "text": "\x00"}], format="json")
+
+    assert (refused.status_code, replaced.status_code) == (400, 400)
+    assert "NUL character" in refused.json()["message"]
+    tracker = client.get(bot(assistant, "conversations/bob/tracker", token)).json()
+    assert [e["event"] for e in tracker["events"]] == ["slot"]
+    assert tracker["slots"]["city"] == "Oslo"
+
+
 def test_given_the_domain_when_read_then_json_or_yaml_by_accept(
     assistant: Assistant, token: str
 ) -> None:
