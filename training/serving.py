@@ -212,7 +212,7 @@ def _action_caller(assistant: Assistant) -> ActionCaller:
     url: list[str | None] = []
 
     def call(
-        action: str, sender_id: str, tracker: Mapping[str, Any], domain: Mapping[str, Any]
+        action: str, sender_id: str, tracker: Mapping[str, Any], domain: RuntimeDomain
     ) -> ActionServerResult:
         if not url:
             url.append(assistant_action_endpoint(assistant=assistant))
@@ -224,7 +224,7 @@ def _action_caller(assistant: Assistant) -> ActionCaller:
                 action=action,
                 sender_id=sender_id,
                 tracker=tracker,
-                domain=domain,
+                domain_json=domain.rasa_json,
                 timeout=ACTION_TIMEOUT_S,
             )
 

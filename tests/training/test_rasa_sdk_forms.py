@@ -17,7 +17,7 @@ from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from tests.training.serving_fakes import DOMAIN, FakeModel, fake_parse
-from training.runtime.action_server import RASA_SDK_VERSION, ActionServerResult
+from training.runtime.action_server import ActionServerResult, action_request_body
 from training.runtime.domain import RuntimeDomain
 from training.runtime.turn import ActionCaller, Turn
 
@@ -59,20 +59,12 @@ def in_process(action_class: type[FormValidationAction]) -> ActionCaller:
     executor.register_action(action_class)
 
     def call(
-        action: str, sender_id: str, tracker: Mapping[str, Any], domain: Mapping[str, Any]
+        action: str, sender_id: str, tracker: Mapping[str, Any], domain: RuntimeDomain
     ) -> ActionServerResult:
-        payload = {
-            "next_action": action,
-            "sender_id": sender_id,
-            "tracker": tracker,
-            "domain": domain,
-            "version": RASA_SDK_VERSION,
-        }
+        payload = json.loads(action_request_body(action, sender_id, tracker, domain.rasa_json))
         # in a thread of its own: after the browser tests, Playwright's loop runs in this one
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
-            result = pool.submit(
-                asyncio.run, executor.run(json.loads(json.dumps(payload, default=str)))
-            ).result()
+            result = pool.submit(asyncio.run, executor.run(payload)).result()
         assert result is not None
         return ActionServerResult(events=result.events, responses=result.responses)
 
@@ -138,6 +130,6 @@ def test_given_a_validation_action_that_needs_fewer_slots_then_the_form_ends_whe
 
 
 def test_given_the_domain_dict_parley_sends_then_rasa_sdk_reads_the_form_slots() -> None:
-    domain = RuntimeDomain.from_metadata(asdict(DOMAIN)).as_rasa_dict()
+    domain = json.loads(RuntimeDomain.from_metadata(asdict(DOMAIN)).rasa_json)
 
     assert ValidateRestaurantForm().domain_slots(domain) == ["cuisine", "people"]

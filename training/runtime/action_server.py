@@ -29,21 +29,15 @@ def call_action_server(
     action: str,
     sender_id: str,
     tracker: Mapping[str, Any],
-    domain: Mapping[str, Any],
+    domain_json: str,
     timeout: float,
 ) -> ActionServerResult:
-    """POST ``{next_action, sender_id, tracker, domain, version}`` and read the answer; never
-    raises: failures come back as ``error`` (or ``rejected``)."""
-    payload = {
-        "next_action": action,
-        "sender_id": sender_id,
-        "tracker": dict(tracker),
-        "domain": dict(domain),
-        "version": RASA_SDK_VERSION,
-    }
+    """POST ``{next_action, sender_id, tracker, domain, version}`` (``domain_json``: the domain
+    already serialized, ``RuntimeDomain.rasa_json``) and read the answer; never raises:
+    failures come back as ``error`` (or ``rejected``)."""
     request = urllib.request.Request(
         url,
-        data=json.dumps(payload, default=str).encode("utf-8"),
+        data=action_request_body(action, sender_id, tracker, domain_json),
         headers={"Content-Type": "application/json"},
         method="POST",
     )
@@ -83,6 +77,16 @@ def call_action_server(
     events = [dict(e) for e in body.get("events") or () if isinstance(e, Mapping)]
     responses = [dict(r) for r in body.get("responses") or () if isinstance(r, Mapping)]
     return ActionServerResult(events=events, responses=responses)
+
+
+def action_request_body(
+    action: str, sender_id: str, tracker: Mapping[str, Any], domain_json: str
+) -> bytes:
+    """The rasa-sdk request as JSON bytes, the serialized domain spliced in as it is."""
+    fields = {"next_action": action, "sender_id": sender_id, "tracker": dict(tracker)}
+    head = json.dumps(fields, default=str)[:-1]  # without its closing brace
+    version = json.dumps(RASA_SDK_VERSION)
+    return f'{head}, "domain": {domain_json}, "version": {version}}}'.encode()
 
 
 def _error_body(error: urllib.error.HTTPError) -> dict[str, Any]:

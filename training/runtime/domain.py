@@ -3,8 +3,10 @@ uses it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 REQUESTED_SLOT = "requested_slot"
@@ -50,6 +52,12 @@ class RuntimeDomain:
 
     def slot(self, name: str) -> dict[str, Any] | None:
         return next((s for s in self.slots if s.get("name") == name), None)
+
+    @cached_property
+    def rasa_json(self) -> str:
+        """``as_rasa_dict`` as JSON, serialized once: every custom action's request carries the
+        domain, and serializing it cost more than the rest of the call."""
+        return json.dumps(self.as_rasa_dict(), default=str)
 
     def as_rasa_dict(self) -> dict[str, Any]:
         """The domain in the shape of Rasa's ``GET /domain`` (and the action server payload)."""

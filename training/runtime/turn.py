@@ -41,7 +41,8 @@ class ServedModel(Protocol):
 
 
 # (action, sender_id, tracker JSON, domain JSON) -> the action server's answer
-ActionCaller = Callable[[str, str, Mapping[str, Any], Mapping[str, Any]], ActionServerResult]
+# (action, sender_id, tracker, domain): the action server's answer
+ActionCaller = Callable[[str, str, Mapping[str, Any], RuntimeDomain], ActionServerResult]
 
 
 class StoryShelf:
@@ -396,9 +397,7 @@ class Turn:
         ``utter_ask_<slot>``."""
         for name in (f"action_ask_{form}_{slot}", f"action_ask_{slot}"):
             if name in self.domain.actions and self.call_action is not None:
-                result = self.call_action(
-                    name, self.sender_id, self.tracker(), self.domain.as_rasa_dict()
-                )
+                result = self.call_action(name, self.sender_id, self.tracker(), self.domain)
                 self._apply_form_helper(form, name, result)
                 return
         for name in (f"utter_ask_{form}_{slot}", f"utter_ask_{slot}"):
@@ -436,7 +435,7 @@ class Turn:
             validator,
             self.sender_id,
             self._validation_tracker(form, activating),
-            self.domain.as_rasa_dict(),
+            self.domain,
         )
         if result.rejected:
             return None
@@ -506,7 +505,7 @@ class Turn:
         if self.call_action is None:
             self.add({**executed, "metadata": {"error": NO_ACTION_ENDPOINT}})
             return
-        result = self.call_action(name, self.sender_id, self.tracker(), self.domain.as_rasa_dict())
+        result = self.call_action(name, self.sender_id, self.tracker(), self.domain)
         if result.rejected:
             self.add(
                 {"event": "action_execution_rejected", "name": name, "policy": policy_of(executed)}
