@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,3 +22,12 @@ def rasa_projects_dir() -> Path:
     if not RASA_PROJECTS.is_dir():
         pytest.skip("../shared/data/rasa-projects is not present")
     return RASA_PROJECTS
+
+
+@pytest.fixture(autouse=True)
+def _forget_known_histories() -> Iterator[None]:
+    """A flushed test database may give a conversation and its events ids seen before."""
+    yield
+    from annotation.services.conversations import known_histories_clear
+
+    known_histories_clear()

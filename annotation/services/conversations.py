@@ -16,6 +16,7 @@ from django.utils import timezone
 from annotation.models import Assistant, Conversation, Event, EventEntity
 from annotation.selectors.conversations import conversation_events
 from annotation.services.inbox import inbox_record_user_messages
+from annotation.services.known_histories import KnownHistories, KnownHistory
 from annotation.tracker import RESETTING, REVERTING, TrackerState, event_kind, tracker_fold
 
 
@@ -81,30 +82,83 @@ def _conversation_of(assistant_id: int, sender_id: str) -> Conversation | None:
     return next(iter(found), None)
 
 
+# what this process read last of each conversation's session (not inside transactions, which may
+# roll back what they read)
+_known_histories = KnownHistories()
+
+
+def known_histories_clear() -> None:
+    """Forget every conversation's known events (tests: a flushed database reuses ids)."""
+    _known_histories.clear()
+
+
 def _conversation_with_events(
     assistant_id: int, sender_id: str
 ) -> tuple[Conversation, list[dict[str, Any]]] | None:
+    """The conversation and its session's events, the part this process knows not read again."""
+    settings = connection.settings_dict
+    key = (connection.alias, settings["NAME"], settings.get("HOST"), assistant_id, sender_id)
+    shared = not connection.in_atomic_block
+    known = _known_histories.get(key) if shared else None
+    since = known.end if known is not None else 0
+    found = _read_session(assistant_id, sender_id, since)
+    if found is None:
+        return None
+    conversation, events, id_at_since, last_id = found
+    session = conversation.session_position
+    if (
+        known is not None
+        and known.conversation_id == conversation.pk
+        and known.last_event_id == id_at_since
+        and session >= known.session_position
+    ):  # what this process knows still stands
+        listed = [*known.events[session - known.session_position :], *events]
+    elif session >= since:  # a new session since: the events read are all of it
+        listed = events
+    else:  # replaced, or another conversation under that sender: read it all
+        found = _read_session(assistant_id, sender_id, 0)
+        if found is None:
+            return None
+        conversation, listed, _, last_id = found
+    if shared:
+        session = conversation.session_position
+        _known_histories.put(key, KnownHistory(conversation.pk, session, tuple(listed), last_id))
+    return conversation, listed
+
+
+def _read_session(
+    assistant_id: int, sender_id: str, since: int
+) -> tuple[Conversation, list[dict[str, Any]], int | None, int | None] | None:
+    """The conversation, its session's events from position ``since`` on, the id of the event
+    at ``since - 1`` and the id of its last event."""
     quote = connection.ops.quote_name
     if connection.vendor == "postgresql":
         events = f"json_agg(e.{quote('data')} ORDER BY e.{quote('position')})"
     else:  # SQLite's json_group_array has no ORDER BY before 3.44: the positions come along
         # (json() cannot fail: the column's CHECK holds JSON_VALID)
         events = f"json_group_array(json_array(e.{quote('position')}, json(e.{quote('data')})))"
+    table = quote(Event._meta.db_table)
+    of_conversation = f"e.{quote('conversation_id')} = c.{quote('id')}"
+    position = f"e.{quote('position')}"
     found = Conversation.objects.raw(
-        f"SELECT c.*, (SELECT {events} FROM {quote(Event._meta.db_table)} e"
-        f" WHERE e.{quote('conversation_id')} = c.{quote('id')}"
-        f" AND e.{quote('position')} >= c.{quote('session_position')}) AS parley_events"
+        f"SELECT c.*, (SELECT {events} FROM {table} e WHERE {of_conversation}"
+        f" AND {position} >= c.{quote('session_position')} AND {position} >= %s) AS parley_events,"
+        f" (SELECT e.{quote('id')} FROM {table} e WHERE {of_conversation} AND {position} = %s)"
+        " AS parley_id_before,"
+        f" (SELECT e.{quote('id')} FROM {table} e WHERE {of_conversation}"
+        f" AND {position} = c.{quote('event_count')} - 1) AS parley_last_id"
         f" FROM {quote(Conversation._meta.db_table)} c"
         f" WHERE c.{quote('assistant_id')} = %s AND c.{quote('sender_id')} = %s",
-        [assistant_id, sender_id],
+        [since, since - 1, assistant_id, sender_id],
     )
     conversation = next(iter(found), None)
     if conversation is None:
         return None
-    listed = _from_json(conversation.__dict__.pop("parley_events")) or []
+    fields = conversation.__dict__
+    listed = _from_json(fields.pop("parley_events")) or []
     if connection.vendor != "postgresql":
         listed = [data for _position, data in sorted(listed, key=itemgetter(0))]
-    return conversation, listed
+    return conversation, listed, fields.pop("parley_id_before"), fields.pop("parley_last_id")
 
 
 def _datetime(timestamp: Any) -> datetime:
