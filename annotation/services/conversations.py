@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Mapping, Sequence
@@ -131,25 +132,8 @@ def _read_session(
 ) -> tuple[Conversation, list[dict[str, Any]], int | None, int | None] | None:
     """The conversation, its session's events from position ``since`` on, the id of the event
     at ``since - 1`` and the id of its last event."""
-    quote = connection.ops.quote_name
-    if connection.vendor == "postgresql":
-        events = f"json_agg(e.{quote('data')} ORDER BY e.{quote('position')})"
-    else:  # SQLite's json_group_array has no ORDER BY before 3.44: the positions come along
-        # (json() cannot fail: the column's CHECK holds JSON_VALID)
-        events = f"json_group_array(json_array(e.{quote('position')}, json(e.{quote('data')})))"
-    table = quote(Event._meta.db_table)
-    of_conversation = f"e.{quote('conversation_id')} = c.{quote('id')}"
-    position = f"e.{quote('position')}"
     found = Conversation.objects.raw(
-        f"SELECT c.*, (SELECT {events} FROM {table} e WHERE {of_conversation}"
-        f" AND {position} >= c.{quote('session_position')} AND {position} >= %s) AS parley_events,"
-        f" (SELECT e.{quote('id')} FROM {table} e WHERE {of_conversation} AND {position} = %s)"
-        " AS parley_id_before,"
-        f" (SELECT e.{quote('id')} FROM {table} e WHERE {of_conversation}"
-        f" AND {position} = c.{quote('event_count')} - 1) AS parley_last_id"
-        f" FROM {quote(Conversation._meta.db_table)} c"
-        f" WHERE c.{quote('assistant_id')} = %s AND c.{quote('sender_id')} = %s",
-        [since, since - 1, assistant_id, sender_id],
+        _session_sql(connection.vendor), [since, since - 1, assistant_id, sender_id]
     )
     conversation = next(iter(found), None)
     if conversation is None:
@@ -159,6 +143,29 @@ def _read_session(
     if connection.vendor != "postgresql":
         listed = [data for _position, data in sorted(listed, key=itemgetter(0))]
     return conversation, listed, fields.pop("parley_id_before"), fields.pop("parley_last_id")
+
+
+@functools.cache  # built once per database vendor: every message runs it
+def _session_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    if vendor == "postgresql":
+        events = f"json_agg(e.{quote('data')} ORDER BY e.{quote('position')})"
+    else:  # SQLite's json_group_array has no ORDER BY before 3.44: the positions come along
+        # (json() cannot fail: the column's CHECK holds JSON_VALID)
+        events = f"json_group_array(json_array(e.{quote('position')}, json(e.{quote('data')})))"
+    table = quote(Event._meta.db_table)
+    of_conversation = f"e.{quote('conversation_id')} = c.{quote('id')}"
+    position = f"e.{quote('position')}"
+    return (
+        f"SELECT c.*, (SELECT {events} FROM {table} e WHERE {of_conversation}"
+        f" AND {position} >= c.{quote('session_position')} AND {position} >= %s) AS parley_events,"
+        f" (SELECT e.{quote('id')} FROM {table} e WHERE {of_conversation} AND {position} = %s)"
+        " AS parley_id_before,"
+        f" (SELECT e.{quote('id')} FROM {table} e WHERE {of_conversation}"
+        f" AND {position} = c.{quote('event_count')} - 1) AS parley_last_id"
+        f" FROM {quote(Conversation._meta.db_table)} c"
+        f" WHERE c.{quote('assistant_id')} = %s AND c.{quote('sender_id')} = %s"
+    )
 
 
 def _datetime(timestamp: Any) -> datetime:

@@ -9,6 +9,7 @@ statuses) so that the same text recorded again does not come back as new.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -172,6 +173,11 @@ _COLUMNS = (
 
 
 def _upsert_sql() -> str:
+    return _upsert_sql_of(connection.vendor)
+
+
+@functools.cache  # built once per database vendor: every recorded user message runs it
+def _upsert_sql_of(vendor: str) -> str:
     """Insert an item, or add to the count of the existing one, unless the text already is an
     example; one statement.
 
@@ -184,7 +190,7 @@ def _upsert_sql() -> str:
     quote = connection.ops.quote_name
     table = quote(InboxItem._meta.db_table)
     examples = quote(Example._meta.db_table)
-    casts = _PG_CASTS if connection.vendor == "postgresql" else {}
+    casts = _PG_CASTS if vendor == "postgresql" else {}
     values = ", ".join(f"CAST(%s AS {casts[c]})" if c in casts else "%s" for c in _COLUMNS)
     example_key = TextKey.template % {"expressions": quote("text")}
     text_key = TextKey.template % {"expressions": "%s"}
