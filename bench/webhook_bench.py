@@ -27,6 +27,11 @@ What it does, as production would:
 5. checks that every conversation was recorded: one Conversation per sender, one user Event
    per message answered.
 
+No action server runs: the demo's custom actions (searching concerts and venues) find none,
+and the turn records the error on the action, as it does in production when the action server
+is down (the request is built and sent all the same; an action server's own CPU would come on
+top on a machine that also runs it).
+
 Besides p50/p95/p99 and messages per second it reports the CPU time the servers spent per
 message and what the cores would carry at that cost (``cpu_bound_messages_per_s``): on a
 machine shared with other work the latencies say more about the neighbours than about Parley.
@@ -489,7 +494,23 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         # other work on the machine shows here, and in the latencies
         "load_average_before": [round(x, 2) for x in os.getloadavg()],
+        "python_loop_ms_before": python_loop_ms(),
     }
+
+
+def python_loop_ms(iterations: int = 2_000_000) -> float:
+    """The best of three timings of a fixed pure-Python loop: the machine's speed for Python
+    code at the time. A shared host that gives this machine less of its CPUs shows here as a
+    larger number, and then in every figure of the run: compare runs of one day only when it is
+    about the same (the results have it from before and after the runs)."""
+    best = math.inf
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(iterations):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
 
 
 def run_bench(args: argparse.Namespace) -> dict[str, Any]:
@@ -553,6 +574,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
                     rate=args.rate,
                 )
                 sent = {**sent, **sent_paced}
+        before["python_loop_ms_after"] = python_loop_ms()
         recorded = recorded_user_messages()
         problems = recording_problems(sent, recorded)
         server_errors = _server_errors(data_dir / "server.log")
@@ -687,6 +709,12 @@ def summary_line(result: Mapping[str, Any], formbot: Mapping[str, Any] | None) -
         f"; {errors} errors, "
         f"{'every message recorded' if not result['recording_problems'] else 'RECORDING PROBLEMS'}"
     )
+    speed = result.get("machine") or {}
+    if "python_loop_ms_before" in speed:
+        line += (
+            f"; machine speed: a Python loop took {speed['python_loop_ms_before']} ms before, "
+            f"{speed.get('python_loop_ms_after', '?')} ms after"
+        )
     if formbot is not None:
         line += (
             f"\nbench: formbot dialogue training {formbot['train_s']} s "

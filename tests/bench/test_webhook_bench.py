@@ -21,10 +21,12 @@ from bench.webhook_bench import (
     Script,
     demo_messages,
     percentile,
+    python_loop_ms,
     recorded_user_messages,
     recording_problems,
     run_load,
     summarize,
+    summary_line,
 )
 from tests.factories import AssistantFactory
 
@@ -155,3 +157,31 @@ def test_given_a_rate_when_loading_then_the_clients_send_no_faster_than_their_sc
     assert summary["p50_ms"] >= 0
     assert sum(sent.values()) == len(_Answering.senders)
     assert all(count <= 3 for count in sent.values())  # a new conversation every 3 messages
+
+
+def test_given_a_result_when_summarized_in_a_line_then_targets_and_machine_speed_show() -> None:
+    result = {
+        "database": "sqlite 3.40.1",
+        "clients": 32,
+        "workers": 2,
+        "messages_per_s": 450.0,
+        "p50_ms": 60.0,
+        "p99_ms": 120.0,
+        "errors": 0,
+        "recording_problems": [],
+        "paced": {
+            "rate": 300.0,
+            "messages_per_s": 299.0,
+            "p50_ms": 4.0,
+            "p99_ms": 150.0,
+            "errors": 0,
+        },
+        "machine": {"python_loop_ms_before": python_loop_ms(1000), "python_loop_ms_after": 80.5},
+    }
+
+    line = summary_line(result, None)
+
+    assert "450.0 messages/s (met: >= 300)" in line
+    assert "p99 150.0 ms (MISSED: < 100)" in line
+    assert "every message recorded" in line
+    assert "a Python loop took" in line and "80.5 ms after" in line
