@@ -15,6 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from annotation.models import Assistant, Conversation, Event, EventEntity
+from annotation.plain_rows import fetch_instances, model_columns
 from annotation.selectors.conversations import conversation_events
 from annotation.services.inbox import inbox_record_user_messages
 from annotation.services.known_histories import KnownHistories, KnownHistory
@@ -132,17 +133,16 @@ def _read_session(
 ) -> tuple[Conversation, list[dict[str, Any]], int | None, int | None] | None:
     """The conversation, its session's events from position ``since`` on, the id of the event
     at ``since - 1`` and the id of its last event."""
-    found = Conversation.objects.raw(
-        _session_sql(connection.vendor), [since, since - 1, assistant_id, sender_id]
+    found = fetch_instances(
+        Conversation, _session_sql(connection.vendor), [since, since - 1, assistant_id, sender_id]
     )
-    conversation = next(iter(found), None)
-    if conversation is None:
+    if not found:
         return None
-    fields = conversation.__dict__
-    listed = _from_json(fields.pop("parley_events")) or []
+    conversation, (events, id_before, last_id) = found[0]
+    listed = _from_json(events) or []
     if connection.vendor != "postgresql":
         listed = [data for _position, data in sorted(listed, key=itemgetter(0))]
-    return conversation, listed, fields.pop("parley_id_before"), fields.pop("parley_last_id")
+    return conversation, listed, id_before, last_id
 
 
 @functools.cache  # built once per database vendor: every message runs it
@@ -157,7 +157,8 @@ def _session_sql(vendor: str) -> str:
     of_conversation = f"e.{quote('conversation_id')} = c.{quote('id')}"
     position = f"e.{quote('position')}"
     return (
-        f"SELECT c.*, (SELECT {events} FROM {table} e WHERE {of_conversation}"
+        f"SELECT {model_columns(Conversation, 'c')}, (SELECT {events} FROM {table} e"
+        f" WHERE {of_conversation}"
         f" AND {position} >= c.{quote('session_position')} AND {position} >= %s) AS parley_events,"
         f" (SELECT e.{quote('id')} FROM {table} e WHERE {of_conversation} AND {position} = %s)"
         " AS parley_id_before,"

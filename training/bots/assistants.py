@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import connection
 
 from annotation.models import Assistant
+from annotation.plain_rows import fetch_instances, model_columns
 
 
 def bot_assistant(key: str) -> Assistant | None:
@@ -15,6 +16,8 @@ def bot_assistant(key: str) -> Assistant | None:
         where, params = f"{quote('name')} = %s OR {quote('id')} = %s", [key, int(key)]
     else:
         where, params = f"{quote('name')} = %s", [key]
-    found = list(Assistant.objects.raw(f"SELECT * FROM {table} WHERE {where}", params))
-    found.sort(key=lambda assistant: assistant.name != key)  # the name first
-    return found[0] if found else None
+    rows = fetch_instances(
+        Assistant, f"SELECT {model_columns(Assistant, table)} FROM {table} WHERE {where}", params
+    )
+    found = sorted((assistant for assistant, _ in rows), key=lambda a: a.name != key)
+    return found[0] if found else None  # the name first
