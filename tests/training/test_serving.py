@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from annotation.models import Asset, Assistant, Conversation, Event
-from annotation.selectors.conversations import conversation_tracker
+from annotation.selectors.conversations import conversation_events, conversation_tracker
+from annotation.services.conversations import conversation_open, known_histories_clear
 from tests.factories import AssistantFactory
 from tests.training.serving_fakes import DOMAIN, FakeModel, NluOnlyModel, write_fake_archive
 from training import serving
@@ -461,3 +462,31 @@ def test_given_a_broken_archive_when_a_message_comes_then_a_model_load_error(
 
     with pytest.raises(serving.ModelLoadError, match="cannot be loaded"):
         say(assistant, "/greet")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_given_turns_outside_transactions_when_the_session_is_known_then_it_matches_the_db(
+    assistant: Assistant,
+) -> None:
+    """The webhook's turns run outside transactions, so each process keeps what it read of the
+    session (``known_histories``): after every kind of turn it must equal what is stored, and
+    the turns must answer as they do with nothing kept."""
+    script = [
+        '/inform{"city": "Rome"}',
+        "/request_restaurant",
+        '/inform{"cuisine": "thai"}',
+        "four",
+        "/affirm",
+        "blah",  # a fallback: the message is reverted
+        "/greet",
+    ]
+    for text in script:
+        answered = say(assistant, text)
+        known_histories_clear()
+        assert say(assistant, text, sender="fresh") == answered
+        conversation = Conversation.objects.get(sender_id="alice")
+        _, known = conversation_open(assistant=assistant, sender_id="alice")
+        assert known == conversation_events(conversation=conversation)
+    conversation_execute(assistant=assistant, sender_id="alice", name="action_restart")
+    _, known = conversation_open(assistant=assistant, sender_id="alice")
+    assert [e["event"] for e in known] == ["restart"]
