@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 from django.db import connection
 from django.db.models import Model
 
+from annotation import prepared
+
 M = TypeVar("M", bound=Model)
 Converter = Callable[[Any, Any, Any], Any]
 
@@ -33,12 +35,12 @@ def _columns(model: type[Model], alias: str, vendor: str) -> str:
 def fetch_instances(
     model: type[M], sql: str, params: Sequence[Any]
 ) -> list[tuple[M, tuple[Any, ...]]]:
-    """Run ``sql`` (its columns: ``model_columns`` then extras); each row as an instance and
-    the extra columns' values."""
+    """Run ``sql`` (its columns: ``model_columns`` then extras; prepared on PostgreSQL); each
+    row as an instance and the extra columns' values."""
     names, converters = _plan(model, connection.vendor)
     width = len(names)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        prepared.execute(cursor, sql, params)
         rows = cursor.fetchall()
     found = []
     for row in rows:

@@ -23,6 +23,7 @@ import yaml
 from django.conf import settings
 from django.db import connection
 
+from annotation import prepared
 from annotation.models import Asset, Assistant, Conversation
 from annotation.selectors.conversations import (
     conversation_events,
@@ -185,7 +186,8 @@ def assistant_action_endpoint(*, assistant: Assistant) -> str | None:
     """``action_endpoint.url`` of the assistant's ``endpoints.yml``, if it has one."""
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:  # a plain statement: read on every custom action
-        cursor.execute(
+        prepared.execute(
+            cursor,
             f"SELECT {quote('content')} FROM {quote(Asset._meta.db_table)}"
             f" WHERE {quote('assistant_id')} = %s AND {quote('path')} = %s",
             [assistant.pk, "endpoints.yml"],

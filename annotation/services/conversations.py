@@ -14,6 +14,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from annotation import prepared
 from annotation.models import Assistant, Conversation, Event, EventEntity
 from annotation.plain_rows import fetch_instances, model_columns
 from annotation.selectors.conversations import conversation_events
@@ -293,7 +294,8 @@ def _insert_events(conversation: Conversation, rows: Sequence[_Row]) -> list[int
         ]
     table = ops.quote_name(Event._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
+        prepared.execute(
+            cursor,
             f"INSERT INTO {table} ({_quoted(_EVENT_COLUMNS)}) VALUES {values}"
             f" RETURNING {ops.quote_name('id')}",
             params,
@@ -407,7 +409,8 @@ def _update_conversation(
         where += f" AND {count} = %s AND {updated} = %s"
         params += [unchanged_since[0], ops.adapt_datetimefield_value(unchanged_since[1])]
     with connection.cursor() as cursor:
-        cursor.execute(
+        prepared.execute(
+            cursor,
             f"UPDATE {ops.quote_name(Conversation._meta.db_table)} SET {assignments} WHERE {where}",
             [*values, *params],
         )

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from annotation import prepared
 from annotation.models import (
     Assistant,
     Conversation,
@@ -155,8 +156,21 @@ def _aggregate(messages: Iterable[InboxMessage]) -> dict[str, _Seen]:
     return seen
 
 
-# PostgreSQL reads an untyped parameter in a SELECT list as text: these columns need a cast
-_PG_CASTS = {"confidence": "double precision", "entities": "jsonb"}
+# PostgreSQL reads an untyped parameter in a SELECT list as text: each gets its column's type
+# (the statement is prepared: ``annotation.prepared``)
+_PG_CASTS = {
+    "assistant_id": "bigint",
+    "key": "varchar",
+    "text": "text",
+    "count": "integer",
+    "intent": "varchar",
+    "confidence": "double precision",
+    "entities": "jsonb",
+    "latest_at": "timestamptz",
+    "status": "varchar",
+    "created_at": "timestamptz",
+    "updated_at": "timestamptz",
+}
 _COLUMNS = (
     "assistant_id",
     "key",
@@ -229,7 +243,8 @@ def inbox_record_user_messages(
     with connection.cursor() as cursor:
         for key in sorted(seen):
             entry = seen[key]
-            cursor.execute(
+            prepared.execute(
+                cursor,
                 sql,
                 [
                     assistant_id,

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from annotation.models import Conversation, Event, EventEntity, InboxItem
+from annotation.prepared import executed_sql
 from annotation.selectors.conversations import (
     conversation_events,
     conversation_list,
@@ -281,7 +282,8 @@ def test_given_a_fresh_read_when_appending_then_the_row_is_not_read_again(
         conversation_append_events(conversation=opened, events=[user("bye", "goodbye")])
 
     # the conditional UPDATE, the events, the inbox (and the test's savepoint around them)
-    statements = [q["sql"].split()[0] for q in captured.captured_queries]
+    executed = [executed_sql(connection, q["sql"]) for q in captured.captured_queries]
+    statements = [sql.split()[0] for sql in executed]
     assert [s for s in statements if s not in ("SAVEPOINT", "RELEASE")] == [
         "UPDATE",
         "INSERT",
