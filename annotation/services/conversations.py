@@ -321,10 +321,13 @@ def _insert_entities(conversation: Conversation, rows: Sequence[_Row], ids: Sequ
     if not params:
         return
     table = connection.ops.quote_name(EventEntity._meta.db_table)
-    placeholders = ", ".join(["%s"] * len(_ENTITY_COLUMNS))
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} ({_quoted(_ENTITY_COLUMNS)}) VALUES ({placeholders})", params
+    row = "(" + ", ".join(["%s"] * len(_ENTITY_COLUMNS)) + ")"
+    with connection.cursor() as cursor:  # one statement for them all (executemany sends one each)
+        prepared.execute(
+            cursor,
+            f"INSERT INTO {table} ({_quoted(_ENTITY_COLUMNS)}) VALUES "
+            + ", ".join([row] * len(params)),
+            [value for entity in params for value in entity],
         )
 
 
