@@ -74,15 +74,16 @@ def _note_channel(conversation: Conversation, channel: str) -> None:
 
 
 def _conversation_of(assistant_id: int, sender_id: str) -> Conversation | None:
-    """The conversation, read with one plain statement (every message reads it: the ORM's
-    query building cost more than the query)."""
-    ops = connection.ops
-    found = Conversation.objects.raw(
-        f"SELECT * FROM {ops.quote_name(Conversation._meta.db_table)}"
-        f" WHERE {ops.quote_name('assistant_id')} = %s AND {ops.quote_name('sender_id')} = %s",
+    """The conversation, read with one plain statement (the ORM's query building cost more than
+    the query)."""
+    quote = connection.ops.quote_name
+    found = fetch_instances(
+        Conversation,
+        f"SELECT {model_columns(Conversation, 'c')} FROM {quote(Conversation._meta.db_table)} c"
+        f" WHERE c.{quote('assistant_id')} = %s AND c.{quote('sender_id')} = %s",
         [assistant_id, sender_id],
     )
-    return next(iter(found), None)
+    return found[0][0] if found else None
 
 
 # what this process read last of each conversation's session (not inside transactions, which may
