@@ -536,7 +536,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
 
         django.setup()
         env = dict(os.environ)
-        before = machine()
+        host = machine()
         print(f"bench: {vendor}: migrate, setup_demo, train {ASSISTANT} ...", flush=True)
         _manage("migrate", "--noinput", env=env)
         _manage("setup_demo", env=env)
@@ -574,13 +574,13 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
                     rate=args.rate,
                 )
                 sent = {**sent, **sent_paced}
-        before["python_loop_ms_after"] = python_loop_ms()
+        host["python_loop_ms_after"] = python_loop_ms()
         recorded = recorded_user_messages()
         problems = recording_problems(sent, recorded)
         server_errors = _server_errors(data_dir / "server.log")
     return {
         "database": _database_version(vendor),
-        "machine": before,
+        "machine": host,
         "server": f"uvicorn x {args.workers} processes, a SO_REUSEPORT socket each, DEBUG=0",
         "workers": args.workers,
         "keep_alive": args.keep_alive,

@@ -186,12 +186,8 @@ _COLUMNS = (
 )
 
 
-def _upsert_sql() -> str:
-    return _upsert_sql_of(connection.vendor)
-
-
 @functools.cache  # built once per database vendor: every recorded user message runs it
-def _upsert_sql_of(vendor: str) -> str:
+def _upsert_sql(vendor: str) -> str:
     """Insert an item, or add to the count of the existing one, unless the text already is an
     example; one statement.
 
@@ -237,7 +233,7 @@ def inbox_record_user_messages(
     seen = _aggregate(messages)
     if not seen:
         return
-    sql = _upsert_sql()
+    sql = _upsert_sql(connection.vendor)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     assistant_id = conversation.assistant_id
     with connection.cursor() as cursor:

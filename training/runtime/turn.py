@@ -40,7 +40,6 @@ class ServedModel(Protocol):
     def parse(self, text: str) -> dict[str, Any]: ...
 
 
-# (action, sender_id, tracker JSON, domain JSON) -> the action server's answer
 # (action, sender_id, tracker, domain): the action server's answer
 ActionCaller = Callable[[str, str, Mapping[str, Any], RuntimeDomain], ActionServerResult]
 
