@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import threading
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,12 +81,70 @@ def call_action_server(
     return ActionServerResult(events=events, responses=responses)
 
 
+class RecordedEvents(tuple[Mapping[str, Any], ...]):
+    """A tracker's events whose first ``recorded`` are recorded ones, never changed again: the
+    request body reuses their JSON from earlier requests (``EventJson``) instead of serializing
+    the whole session for every custom action. The rest (the turn's own events, which the turn
+    may still amend) are serialized each time."""
+
+    recorded: int
+
+    def __new__(cls, events: Iterable[Mapping[str, Any]], recorded: int) -> RecordedEvents:
+        made = super().__new__(cls, events)
+        made.recorded = max(0, min(recorded, len(made)))
+        return made
+
+
+class EventJson:
+    """The JSON of recorded events by identity, the least recently used forgotten first. An
+    entry holds its event, so that its ``id`` is not reused while it is remembered."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._texts: OrderedDict[int, tuple[Mapping[str, Any], str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def text(self, event: Mapping[str, Any]) -> str:
+        key = id(event)
+        with self._lock:
+            known = self._texts.get(key)
+            if known is not None and known[0] is event:
+                self._texts.move_to_end(key)
+                return known[1]
+        text = json.dumps(event, default=str)
+        with self._lock:
+            self._texts[key] = (event, text)
+            self._texts.move_to_end(key)
+            while len(self._texts) > self.size:
+                self._texts.popitem(last=False)
+        return text
+
+    def clear(self) -> None:
+        with self._lock:
+            self._texts.clear()
+
+
+# about as many events as a process keeps of its conversations' sessions (known_histories)
+_event_json = EventJson(size=20_000)
+
+
 def action_request_body(
     action: str, sender_id: str, tracker: Mapping[str, Any], domain_json: str
 ) -> bytes:
-    """The rasa-sdk request as JSON bytes, the serialized domain spliced in as it is."""
-    fields = {"next_action": action, "sender_id": sender_id, "tracker": dict(tracker)}
-    head = json.dumps(fields, default=str)[:-1]  # without its closing brace
+    """The rasa-sdk request as JSON bytes, the serialized domain spliced in as it is, and the
+    recorded ones of ``RecordedEvents`` as serialized before."""
+    events = tracker.get("events")
+    if not isinstance(events, RecordedEvents):
+        fields = {"next_action": action, "sender_id": sender_id, "tracker": dict(tracker)}
+        head = json.dumps(fields, default=str)[:-1]  # without its closing brace
+    else:  # the tracker's other fields, then its events last
+        rest = {key: value for key, value in tracker.items() if key != "events"}
+        fields = {"next_action": action, "sender_id": sender_id, "tracker": rest}
+        opened = json.dumps(fields, default=str)[:-2]  # the tracker and the body left open
+        recorded = [_event_json.text(e) for e in events[: events.recorded]]
+        fresh = [json.dumps(e, default=str) for e in events[events.recorded :]]
+        listed = ", ".join([*recorded, *fresh])
+        head = f'{opened}{", " if rest else ""}"events": [{listed}]}}'
     version = json.dumps(RASA_SDK_VERSION)
     return f'{head}, "domain": {domain_json}, "version": {version}}}'.encode()
 

@@ -24,7 +24,11 @@ from training.engine.data import StoryEvent
 from training.engine.dialogue import PolicyDecision
 from training.engine.dialogue.actions import DEFAULT_ACTIONS as ENGINE_DEFAULT_ACTIONS
 from training.engine.dialogue.states import StoryLog
-from training.runtime.action_server import NO_ACTION_ENDPOINT, ActionServerResult
+from training.runtime.action_server import (
+    NO_ACTION_ENDPOINT,
+    ActionServerResult,
+    RecordedEvents,
+)
 from training.runtime.domain import REQUESTED_SLOT, RuntimeDomain
 from training.runtime.responses import channel_message, render_response
 from training.runtime.slots import extract_slots, form_trigger_slots
@@ -169,10 +173,23 @@ class Turn:
 
     def tracker(self) -> dict[str, Any]:
         """Rasa tracker JSON with the events since the latest restart or session start."""
-        start = max(
+        events = self.history[self._tracker_start() :]
+        return tracker_json(sender_id=self.sender_id, state=self.state, events=events)
+
+    def action_tracker(self) -> dict[str, Any]:
+        """``tracker()`` for the action server: its events are the turn's own objects (not
+        copies), those recorded before the turn marked as such (``RecordedEvents``), so that
+        their JSON is reused from the conversation's earlier requests."""
+        start = self._tracker_start()
+        tracker = tracker_json(sender_id=self.sender_id, state=self.state, events=None)
+        recorded = len(self.history) - len(self.new) - start
+        tracker["events"] = RecordedEvents(self.history[start:], recorded)
+        return tracker
+
+    def _tracker_start(self) -> int:
+        return max(
             (i for i, e in enumerate(self.history) if e.get("event") in RESETTING), default=0
         )
-        return tracker_json(sender_id=self.sender_id, state=self.state, events=self.history[start:])
 
     def rng(self) -> random.Random:
         return random.Random(f"{self.sender_id}:{len(self.history)}")
@@ -396,7 +413,7 @@ class Turn:
         ``utter_ask_<slot>``."""
         for name in (f"action_ask_{form}_{slot}", f"action_ask_{slot}"):
             if name in self.domain.actions and self.call_action is not None:
-                result = self.call_action(name, self.sender_id, self.tracker(), self.domain)
+                result = self.call_action(name, self.sender_id, self.action_tracker(), self.domain)
                 self._apply_form_helper(form, name, result)
                 return
         for name in (f"utter_ask_{form}_{slot}", f"utter_ask_{slot}"):
@@ -455,16 +472,20 @@ class Turn:
         names = {e.get("name") for e in since_user if e.get("event") == "slot"}
         if activating:
             names |= {s for s in required if self.state.slots.get(s) is not None}
-        tracker = self.tracker()
-        tracker["events"] = [
-            *tracker["events"],
-            {"event": "action", "name": form, "policy": None, "confidence": 1.0},
-            *(
-                {"event": "slot", "name": s, "value": self.state.slots.get(s)}
-                for s in required
-                if s in names
-            ),
-        ]
+        tracker = self.action_tracker()
+        events: RecordedEvents = tracker["events"]
+        tracker["events"] = RecordedEvents(
+            [
+                *events,
+                {"event": "action", "name": form, "policy": None, "confidence": 1.0},
+                *(
+                    {"event": "slot", "name": s, "value": self.state.slots.get(s)}
+                    for s in required
+                    if s in names
+                ),
+            ],
+            events.recorded,
+        )
         return tracker
 
     def _filled_nothing(self, form: str) -> bool:
@@ -504,7 +525,7 @@ class Turn:
         if self.call_action is None:
             self.add({**executed, "metadata": {"error": NO_ACTION_ENDPOINT}})
             return
-        result = self.call_action(name, self.sender_id, self.tracker(), self.domain)
+        result = self.call_action(name, self.sender_id, self.action_tracker(), self.domain)
         if result.rejected:
             self.add(
                 {"event": "action_execution_rejected", "name": name, "policy": policy_of(executed)}
