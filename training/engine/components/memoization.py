@@ -13,6 +13,7 @@ corrected stories it is given.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -168,4 +169,11 @@ class InteractiveMemoryPolicy(MemoizationPolicy):
 
 
 def _key(states: Sequence[DialogueState]) -> str:
-    return json.dumps([state.as_json() for state in states], sort_keys=True, ensure_ascii=False)
+    """``json.dumps([state.as_json() ...], sort_keys=True, ensure_ascii=False)``, each state's
+    part serialized once: every prediction looks up a few windows of the same few states."""
+    return "[" + ", ".join([_state_json(state) for state in states]) + "]"
+
+
+@functools.lru_cache(maxsize=65_536)
+def _state_json(state: DialogueState) -> str:
+    return json.dumps(state.as_json(), sort_keys=True, ensure_ascii=False)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from training.engine.component import TrainContext, TrainInputs, component_class
@@ -183,3 +184,14 @@ def test_given_a_trained_policy_when_persisted_and_loaded_then_it_predicts_the_s
 
     assert loaded.lookup == policy.lookup
     assert loaded.predict(states_of(intent("greet"))) == policy.predict(states_of(intent("greet")))
+
+
+def test_given_states_when_keyed_then_the_key_is_the_json_that_persisted_lookups_hold() -> None:
+    states = [
+        DialogueState(intent="greet", entities=("city",), slots=(("vip", "1.0"),)),
+        DialogueState(active_loop="form", prev_action="utter_ça_va"),
+    ]
+    policy = MemoizationPolicy({"max_history": 5})
+    for window in ([], states[:1], states, [states[1], states[1]]):
+        expected = json.dumps([s.as_json() for s in window], sort_keys=True, ensure_ascii=False)
+        assert policy.key_of(window) == expected  # models trained before the key was cached
