@@ -30,20 +30,30 @@ class SourceRows:
     ) -> SourceRows:
         if features is None:
             features = SparseFeatures.empty(dim)
-        keep = (features.seq_cols < dim) & (features.seq_rows < n_tokens)
-        order = np.argsort(features.seq_rows[keep], kind="stable")  # the model sums sorted rows
-        rows = features.seq_rows[keep][order].astype(np.int32)
-        cols = features.seq_cols[keep][order].astype(np.int32)
-        vals = features.seq_vals[keep][order].astype(np.float32)
+        # every parse runs this per source: the selections and the sort are skipped when they
+        # would change nothing (the usual case), as each costs more than its arithmetic
+        rows, cols, vals = features.seq_rows, features.seq_cols, features.seq_vals
+        keep = (cols < dim) & (rows < n_tokens)
+        if not keep.all():
+            rows, cols, vals = rows[keep], cols[keep], vals[keep]
+        if rows.size > 1 and (rows[1:] < rows[:-1]).any():  # the model sums sorted rows
+            order = np.argsort(rows, kind="stable")
+            rows, cols, vals = rows[order], cols[order], vals[order]
+        rows = rows.astype(np.int32, copy=False)
+        cols = cols.astype(np.int32, copy=False)
+        vals = vals.astype(np.float32, copy=False)
         if idf is not None:
             vals = vals * idf[cols]
         if rows.size:
             squares = np.bincount(rows, weights=vals.astype(np.float64) ** 2, minlength=n_tokens)
             norms = np.sqrt(squares)[rows]
             vals = (vals / np.maximum(norms, 1e-12)).astype(np.float32)
-        sent_keep = features.sent_cols < dim
-        sent_cols = features.sent_cols[sent_keep].astype(np.int32)
-        sent_vals = features.sent_vals[sent_keep].astype(np.float32)
+        sent_cols, sent_vals = features.sent_cols, features.sent_vals
+        sent_keep = sent_cols < dim
+        if not sent_keep.all():
+            sent_cols, sent_vals = sent_cols[sent_keep], sent_vals[sent_keep]
+        sent_cols = sent_cols.astype(np.int32, copy=False)
+        sent_vals = sent_vals.astype(np.float32, copy=False)
         if idf is not None:
             sent_vals = sent_vals * idf[sent_cols]
         norm = float(np.sqrt(np.sum(sent_vals.astype(np.float64) ** 2)))
