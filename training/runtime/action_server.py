@@ -16,6 +16,9 @@ RASA_SDK_VERSION = "3.6.0"
 
 NO_ACTION_ENDPOINT = "no action_endpoint in endpoints.yml"
 
+# ``json.dumps(value, default=str)`` without making an encoder for every event
+_to_json = json.JSONEncoder(default=str).encode
+
 
 @dataclass(frozen=True)
 class ActionServerResult:
@@ -111,7 +114,7 @@ class EventJson:
             if known is not None and known[0] is event:
                 self._texts.move_to_end(key)
                 return known[1]
-        text = json.dumps(event, default=str)
+        text = _to_json(event)
         with self._lock:
             self._texts[key] = (event, text)
             self._texts.move_to_end(key)
@@ -136,13 +139,13 @@ def action_request_body(
     events = tracker.get("events")
     if not isinstance(events, RecordedEvents):
         fields = {"next_action": action, "sender_id": sender_id, "tracker": dict(tracker)}
-        head = json.dumps(fields, default=str)[:-1]  # without its closing brace
+        head = _to_json(fields)[:-1]  # without its closing brace
     else:  # the tracker's other fields, then its events last
         rest = {key: value for key, value in tracker.items() if key != "events"}
         fields = {"next_action": action, "sender_id": sender_id, "tracker": rest}
-        opened = json.dumps(fields, default=str)[:-2]  # the tracker and the body left open
+        opened = _to_json(fields)[:-2]  # the tracker and the body left open
         recorded = [_event_json.text(e) for e in events[: events.recorded]]
-        fresh = [json.dumps(e, default=str) for e in events[events.recorded :]]
+        fresh = [_to_json(e) for e in events[events.recorded :]]
         listed = ", ".join([*recorded, *fresh])
         head = f'{opened}{", " if rest else ""}"events": [{listed}]}}'
     version = json.dumps(RASA_SDK_VERSION)
