@@ -122,10 +122,6 @@ class EventJson:
                 self._texts.popitem(last=False)
         return text
 
-    def clear(self) -> None:
-        with self._lock:
-            self._texts.clear()
-
 
 # about as many events as a process keeps of its conversations' sessions (known_histories)
 _event_json = EventJson(size=20_000)
