@@ -272,7 +272,6 @@ def _from_json(value: Any) -> Any:
 def _insert_events(conversation: Conversation, rows: Sequence[_Row]) -> list[int]:
     """INSERT the rows in one statement; their ids, in order."""
     ops = connection.ops
-    values = ", ".join(["(" + ", ".join(["%s"] * len(_EVENT_COLUMNS)) + ")"] * len(rows))
     params: list[Any] = []
     for row in rows:
         params += [
@@ -293,14 +292,8 @@ def _insert_events(conversation: Conversation, rows: Sequence[_Row]) -> list[int
             _json(row.data),
             False,
         ]
-    table = ops.quote_name(Event._meta.db_table)
     with connection.cursor() as cursor:
-        prepared.execute(
-            cursor,
-            f"INSERT INTO {table} ({_quoted(_EVENT_COLUMNS)}) VALUES {values}"
-            f" RETURNING {ops.quote_name('id')}",
-            params,
-        )
+        prepared.execute(cursor, _insert_sql(connection.vendor, Event, len(rows)), params)
         return [int(found[0]) for found in cursor.fetchall()]
 
 
@@ -321,15 +314,25 @@ def _insert_entities(conversation: Conversation, rows: Sequence[_Row], ids: Sequ
     ]
     if not params:
         return
-    table = connection.ops.quote_name(EventEntity._meta.db_table)
-    row = "(" + ", ".join(["%s"] * len(_ENTITY_COLUMNS)) + ")"
     with connection.cursor() as cursor:  # one statement for them all (executemany sends one each)
         prepared.execute(
             cursor,
-            f"INSERT INTO {table} ({_quoted(_ENTITY_COLUMNS)}) VALUES "
-            + ", ".join([row] * len(params)),
+            _insert_sql(connection.vendor, EventEntity, len(params)),
             [value for entity in params for value in entity],
         )
+
+
+@functools.lru_cache(maxsize=256)  # by vendor: every message runs these with a few row counts
+def _insert_sql(vendor: str, model: type[Event] | type[EventEntity], rows: int) -> str:
+    """``rows`` rows of ``model``'s recorded columns in one INSERT; events return their ids."""
+    columns = _EVENT_COLUMNS if model is Event else _ENTITY_COLUMNS
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    quote = connection.ops.quote_name
+    returning = f" RETURNING {quote('id')}" if model is Event else ""
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({_quoted(columns)})"
+        f" VALUES {', '.join([row] * rows)}{returning}"
+    )
 
 
 @dataclass
