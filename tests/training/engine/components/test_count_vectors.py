@@ -18,6 +18,7 @@ from tests.training.engine.components.featurizer_helpers import (
 )
 from training.engine.components.count_vectors import (
     CountVectorsFeaturizer,
+    _summed_by_column,
     char_ngrams,
     word_ngrams,
 )
@@ -157,3 +158,17 @@ def test_given_banking77_when_featurized_with_char_wb_then_it_completes() -> Non
     assert len(batch.items) == len(data.nlu.examples)
     assert batch.dim == featurizer.dim > 1000
     assert all(item.sent_cols.size for item in batch.items)
+
+
+def test_given_columns_when_summed_by_column_then_it_is_unique_and_bincount() -> None:
+    rng = np.random.default_rng(7)
+    for size in (0, 1, 2, 9, 120):
+        columns = rng.integers(0, size // 2 + 1, size).astype(np.int32)
+        values = rng.random(size).astype(np.float32)
+        distinct, inverse = np.unique(columns, return_inverse=True)
+        expected = np.bincount(inverse, weights=values, minlength=len(distinct))
+
+        got_columns, got_values = _summed_by_column(columns, values)
+
+        np.testing.assert_array_equal(got_columns, distinct)
+        np.testing.assert_array_equal(got_values, expected)  # the same sums, in the same order
