@@ -9,12 +9,14 @@ events since the latest restart / session start with those reverts applied: what
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 RESETTING = frozenset({"restart", "session_started"})
 REVERTING = frozenset({"rewind", "undo"})
+_IMMUTABLE = frozenset({str, int, float, bool, type(None)})
 
 # Rasa event name -> Parley's ``EventKind`` value
 EVENT_KINDS: dict[str, str] = {
@@ -122,6 +124,12 @@ class TrackerState:
             self.paused = True
         elif name == "resume":
             self.paused = False
+
+    def copy(self) -> TrackerState:
+        """An independent state: its own slots and list of applied events. The applied events,
+        the latest message and the slot defaults are shared: nothing changes them in place."""
+        slots = {k: v if type(v) in _IMMUTABLE else copy.deepcopy(v) for k, v in self.slots.items()}
+        return dataclasses.replace(self, slots=slots, applied=list(self.applied))
 
     def latest_user_index(self) -> int | None:
         for index in range(len(self.applied) - 1, -1, -1):

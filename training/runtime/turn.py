@@ -8,7 +8,6 @@ records ``new`` in one write. Nothing here touches the database.
 from __future__ import annotations
 
 import functools
-import operator
 import random
 import threading
 import time
@@ -30,6 +29,7 @@ from training.runtime.action_server import (
     RecordedEvents,
 )
 from training.runtime.domain import REQUESTED_SLOT, RuntimeDomain
+from training.runtime.folds import KNOWN_FOLDS, extends
 from training.runtime.responses import channel_message, render_response
 from training.runtime.slots import extract_slots, form_trigger_slots
 from training.runtime.two_stage_fallback import TWO_STAGE_FALLBACK, run_two_stage_fallback
@@ -73,11 +73,6 @@ class StoryShelf:
 
 
 STORY_SHELF = StoryShelf(size=128)  # conversations; a 40-message one's log takes ~100 KB
-
-
-def _extends(events: Sequence[Any], known: Sequence[Any]) -> bool:
-    """Whether ``events`` are the very ``known`` event objects and maybe more."""
-    return len(events) >= len(known) and all(map(operator.is_, events, known))
 
 
 def story_events(events: Sequence[Mapping[str, Any]]) -> list[StoryEvent]:
@@ -159,7 +154,9 @@ class Turn:
 
     def __post_init__(self) -> None:
         self.history = list(self.history)
-        self.state = tracker_fold(self.history, slot_defaults=self.domain.slot_defaults())
+        self.state = KNOWN_FOLDS.fold(
+            (id(self.domain), self.sender_id), self.history, self.domain.slot_defaults()
+        )
 
     # ------------------------------------------------------------------------- events
 
@@ -280,7 +277,7 @@ class Turn:
         applied = self.state.applied
         known = self._story_of
         story = self._story
-        if story is not None and _extends(applied, known):
+        if story is not None and extends(applied, known):
             story.extend(story_events(applied[len(known) :]))
         else:
             story = STORY_SHELF.take(self._story_key(), story_events(applied))
