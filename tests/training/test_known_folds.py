@@ -50,7 +50,7 @@ def _fields(state: TrackerState) -> dict[str, Any]:
 
 
 def test_given_a_known_prefix_when_folding_more_then_it_is_the_fold_from_scratch() -> None:
-    folds = KnownFolds(size=4)
+    folds = KnownFolds(max_events=100)
     session = _session()
     folds.fold("ada", session, DEFAULTS)
 
@@ -61,7 +61,7 @@ def test_given_a_known_prefix_when_folding_more_then_it_is_the_fold_from_scratch
 
 
 def test_given_a_restart_after_the_known_prefix_when_folding_then_it_starts_over() -> None:
-    folds = KnownFolds(size=4)
+    folds = KnownFolds(max_events=100)
     session = _session()
     folds.fold("ada", session, DEFAULTS)
     history = [*session, {"event": "restart", "timestamp": 4.0}]
@@ -75,7 +75,7 @@ def test_given_a_restart_after_the_known_prefix_when_folding_then_it_starts_over
 def test_given_a_returned_state_changed_when_folding_again_then_the_kept_fold_is_untouched() -> (
     None
 ):
-    folds = KnownFolds(size=4)
+    folds = KnownFolds(max_events=100)
     session = _session()
     first = folds.fold("ada", session, DEFAULTS)
     first.apply({"event": "slot", "name": "city", "value": "Rome"})  # as a turn adds its events
@@ -88,7 +88,7 @@ def test_given_a_returned_state_changed_when_folding_again_then_the_kept_fold_is
 
 
 def test_given_other_objects_or_defaults_when_folding_then_nothing_known_is_taken_up() -> None:
-    folds = KnownFolds(size=4)
+    folds = KnownFolds(max_events=100)
     session = _session()
     folds.fold("ada", session, DEFAULTS)
     session[4]["value"] = "Oslo"  # recorded events never change: a changed one goes unseen
@@ -105,9 +105,11 @@ def test_given_other_objects_or_defaults_when_folding_then_nothing_known_is_take
     }
 
 
-def test_given_more_conversations_than_its_size_then_the_least_recent_are_forgotten() -> None:
-    folds = KnownFolds(size=2)
+def test_given_more_events_than_it_holds_then_the_least_recent_folds_are_forgotten() -> None:
+    folds = KnownFolds(max_events=2 * len(_session()))
     for sender in ("a", "b", "c"):
         folds.fold(sender, _session(), DEFAULTS)
+    assert len(folds) == 2
 
+    folds.fold("d", [*_session(), *_session(), *_session()], DEFAULTS)  # too long to keep
     assert len(folds) == 2

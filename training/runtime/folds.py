@@ -30,11 +30,12 @@ class _Fold:
 
 class KnownFolds:
     """A least-recently-used map of the latest fold of each conversation, shared by the
-    process's threads."""
+    process's threads, holding at most ``max_events`` events in all."""
 
-    def __init__(self, size: int) -> None:
-        self.size = size
+    def __init__(self, max_events: int) -> None:
+        self.max_events = max_events
         self._folds: OrderedDict[Hashable, _Fold] = OrderedDict()
+        self._events = 0
         self._lock = threading.Lock()
 
     def fold(
@@ -44,6 +45,8 @@ class KnownFolds:
         ``key`` when ``events`` go on from its events (the same objects); the result is kept."""
         with self._lock:
             known = self._folds.pop(key, None)
+            if known is not None:
+                self._events -= len(known.events)
         if (
             known is not None
             and extends(events, known.events)
@@ -52,11 +55,18 @@ class KnownFolds:
             state = tracker_fold(events[len(known.events) :], state=known.state.copy())
         else:
             state = tracker_fold(events, slot_defaults=slot_defaults)
+        if len(events) > self.max_events:
+            return state
         kept = _Fold(tuple(events), dict(slot_defaults), state.copy())
         with self._lock:
+            previous = self._folds.pop(key, None)  # another turn of it kept one meanwhile
+            if previous is not None:
+                self._events -= len(previous.events)
             self._folds[key] = kept
-            while len(self._folds) > self.size:
-                self._folds.popitem(last=False)
+            self._events += len(kept.events)
+            while self._events > self.max_events:
+                _, forgotten = self._folds.popitem(last=False)
+                self._events -= len(forgotten.events)
         return state
 
     def __len__(self) -> int:
@@ -68,5 +78,6 @@ def extends(events: Sequence[Any], known: Sequence[Any]) -> bool:
     return len(events) >= len(known) and all(map(operator.is_, events, known))
 
 
-# conversations; a 40-message session's fold holds ~200 small dicts besides the events
-KNOWN_FOLDS = KnownFolds(size=512)
+# as many events as a process keeps of its conversations' sessions (known_histories), which
+# they mostly are; each fold also holds a small dict per event (its applied events)
+KNOWN_FOLDS = KnownFolds(max_events=20_000)
