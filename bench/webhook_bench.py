@@ -709,6 +709,10 @@ def summary_line(result: Mapping[str, Any], formbot: Mapping[str, Any] | None) -
         f"; {errors} errors, "
         f"{'every message recorded' if not result['recording_problems'] else 'RECORDING PROBLEMS'}"
     )
+    if "server_cpu_ms_per_message" in result:
+        # the better gauge of the host: the same code needs ~3 ms on this machine at its usual
+        # speed, twice that when the host gives it less (README, "Benchmarks")
+        line += f"; server CPU {result['server_cpu_ms_per_message']} ms per message"
     speed = result.get("machine") or {}
     if "python_loop_ms_before" in speed:
         line += (

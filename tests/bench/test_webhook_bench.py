@@ -169,6 +169,7 @@ def test_given_a_result_when_summarized_in_a_line_then_targets_and_machine_speed
         "p99_ms": 120.0,
         "errors": 0,
         "recording_problems": [],
+        "server_cpu_ms_per_message": 3.1,
         "paced": {
             "rate": 300.0,
             "messages_per_s": 299.0,
@@ -185,3 +186,4 @@ def test_given_a_result_when_summarized_in_a_line_then_targets_and_machine_speed
     assert "p99 150.0 ms (MISSED: < 100)" in line
     assert "every message recorded" in line
     assert "a Python loop took" in line and "80.5 ms after" in line
+    assert "server CPU 3.1 ms per message" in line
