@@ -19,7 +19,8 @@ from annotation.models import Assistant, Conversation, Event, EventEntity
 from annotation.plain_rows import fetch_instances, model_columns
 from annotation.selectors.conversations import conversation_events
 from annotation.services.inbox import inbox_record_user_messages
-from annotation.services.known_histories import KnownHistories, KnownHistory
+from annotation.services.known_histories import MAX_KNOWN_EVENTS, KnownHistory
+from annotation.sized_lru import SizedLru
 from annotation.tracker import RESETTING, REVERTING, TrackerState, event_kind, tracker_fold
 
 
@@ -88,7 +89,7 @@ def _conversation_of(assistant_id: int, sender_id: str) -> Conversation | None:
 
 # what this process read last of each conversation's session (not inside transactions, which may
 # roll back what they read)
-_known_histories = KnownHistories()
+_known_histories: SizedLru[KnownHistory] = SizedLru(MAX_KNOWN_EVENTS)  # sized by events
 
 
 def known_histories_clear() -> None:
@@ -126,7 +127,8 @@ def _conversation_with_events(
         conversation, listed, _, last_id = found
     if shared:
         session = conversation.session_position
-        _known_histories.put(key, KnownHistory(conversation.pk, session, tuple(listed), last_id))
+        kept = KnownHistory(conversation.pk, session, tuple(listed), last_id)
+        _known_histories.put(key, kept, len(kept.events))
     return conversation, listed
 
 

@@ -11,14 +11,11 @@ appended; replacing them, Rasa's ``PUT .../events``, gives them new ids).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
-# The events kept in all (least recently read conversations forgotten first): about 2 KB of
-# memory each.
+# The events kept in all (``annotation.sized_lru``: the least recently read conversations are
+# forgotten first): about 2 KB of memory each.
 MAX_KNOWN_EVENTS = 20_000
 
 
@@ -35,41 +32,3 @@ class KnownHistory:
     def end(self) -> int:
         """The position of the first event not known."""
         return self.session_position + len(self.events)
-
-
-class KnownHistories:
-    """A least-recently-used map of ``KnownHistory``, shared by the process's threads."""
-
-    def __init__(self, max_events: int = MAX_KNOWN_EVENTS) -> None:
-        self.max_events = max_events
-        self._known: OrderedDict[Hashable, KnownHistory] = OrderedDict()
-        self._events = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> KnownHistory | None:
-        with self._lock:
-            known = self._known.get(key)
-            if known is not None:
-                self._known.move_to_end(key)
-            return known
-
-    def put(self, key: Hashable, known: KnownHistory) -> None:
-        with self._lock:
-            previous = self._known.pop(key, None)
-            if previous is not None:
-                self._events -= len(previous.events)
-            if len(known.events) > self.max_events:
-                return
-            self._known[key] = known
-            self._events += len(known.events)
-            while self._events > self.max_events:
-                _, forgotten = self._known.popitem(last=False)
-                self._events -= len(forgotten.events)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._known.clear()
-            self._events = 0
-
-    def __len__(self) -> int:
-        return len(self._known)

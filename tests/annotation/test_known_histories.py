@@ -20,7 +20,6 @@ from annotation.services.conversations import (
     conversation_replace_events,
     known_histories_clear,
 )
-from annotation.services.known_histories import KnownHistories, KnownHistory
 from tests.annotation.test_conversations import CONVERSATION, action, user
 from tests.factories import AssistantFactory
 
@@ -132,22 +131,3 @@ def test_given_a_transaction_when_opened_then_nothing_known_is_used_or_kept(
 
     assert inside[2]["text"] == "changed in the database"  # read, not taken from memory
     assert "undone" not in [e.get("text") for e in opened(conversation)]  # not kept either
-
-
-def history(conversation_id: int, events: int) -> KnownHistory:
-    listed = tuple({"event": "bot", "text": str(n)} for n in range(events))
-    return KnownHistory(conversation_id, 0, listed, events or None)
-
-
-def test_given_more_events_than_the_bound_when_kept_then_the_least_recently_read_go() -> None:
-    known = KnownHistories(max_events=10)
-    known.put("a", history(1, 4))
-    known.put("b", history(2, 4))
-    assert known.get("a") is not None  # now read after b
-    known.put("c", history(3, 4))
-
-    assert known.get("b") is None
-    assert known.get("a") is not None and known.get("c") is not None
-    known.put("too long", history(4, 11))
-    assert known.get("too long") is None
-    assert len(known) == 2

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
 import urllib.error
 import urllib.request
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from annotation.sized_lru import SizedLru
 
 RASA_SDK_VERSION = "3.6.0"
 
@@ -103,23 +103,14 @@ class EventJson:
     entry holds its event, so that its ``id`` is not reused while it is remembered."""
 
     def __init__(self, size: int) -> None:
-        self.size = size
-        self._texts: OrderedDict[int, tuple[Mapping[str, Any], str]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._texts: SizedLru[tuple[Mapping[str, Any], str]] = SizedLru(size)
 
     def text(self, event: Mapping[str, Any]) -> str:
-        key = id(event)
-        with self._lock:
-            known = self._texts.get(key)
-            if known is not None and known[0] is event:
-                self._texts.move_to_end(key)
-                return known[1]
+        known = self._texts.get(id(event))
+        if known is not None and known[0] is event:
+            return known[1]
         text = _to_json(event)
-        with self._lock:
-            self._texts[key] = (event, text)
-            self._texts.move_to_end(key)
-            while len(self._texts) > self.size:
-                self._texts.popitem(last=False)
+        self._texts.put(id(event), (event, text))
         return text
 
 

@@ -12,12 +12,11 @@ session, a replaced history, other slot defaults) is folded from the start.
 from __future__ import annotations
 
 import operator
-import threading
-from collections import OrderedDict
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from annotation.sized_lru import SizedLru
 from annotation.tracker import TrackerState, tracker_fold
 
 
@@ -29,24 +28,18 @@ class _Fold:
 
 
 class KnownFolds:
-    """A least-recently-used map of the latest fold of each conversation, shared by the
-    process's threads, holding at most ``max_events`` events in all."""
+    """The latest fold of each conversation, the least recently used forgotten first, holding
+    at most ``max_events`` events in all."""
 
     def __init__(self, max_events: int) -> None:
-        self.max_events = max_events
-        self._folds: OrderedDict[Hashable, _Fold] = OrderedDict()
-        self._events = 0
-        self._lock = threading.Lock()
+        self._folds: SizedLru[_Fold] = SizedLru(max_events)
 
     def fold(
         self, key: Hashable, events: Sequence[Mapping[str, Any]], slot_defaults: Mapping[str, Any]
     ) -> TrackerState:
         """``tracker_fold(events, slot_defaults=slot_defaults)``, from the fold kept under
         ``key`` when ``events`` go on from its events (the same objects); the result is kept."""
-        with self._lock:
-            known = self._folds.pop(key, None)
-            if known is not None:
-                self._events -= len(known.events)
+        known = self._folds.pop(key)  # a fold belongs to one turn at a time
         if (
             known is not None
             and extends(events, known.events)
@@ -55,18 +48,8 @@ class KnownFolds:
             state = tracker_fold(events[len(known.events) :], state=known.state.copy())
         else:
             state = tracker_fold(events, slot_defaults=slot_defaults)
-        if len(events) > self.max_events:
-            return state
         kept = _Fold(tuple(events), dict(slot_defaults), state.copy())
-        with self._lock:
-            previous = self._folds.pop(key, None)  # another turn of it kept one meanwhile
-            if previous is not None:
-                self._events -= len(previous.events)
-            self._folds[key] = kept
-            self._events += len(kept.events)
-            while self._events > self.max_events:
-                _, forgotten = self._folds.popitem(last=False)
-                self._events -= len(forgotten.events)
+        self._folds.put(key, kept, len(kept.events))
         return state
 
     def __len__(self) -> int:

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import functools
 import random
-import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from annotation.selectors.conversations import tracker_json
+from annotation.sized_lru import SizedLru
 from annotation.tracker import RESETTING, TrackerState, tracker_fold
 from training.engine.data import StoryEvent
 from training.engine.dialogue import PolicyDecision
@@ -56,20 +55,14 @@ class StoryShelf:
     any other story gets a new log: decisions are those of a story replayed from the start."""
 
     def __init__(self, size: int) -> None:
-        self._size = size
-        self._logs: OrderedDict[Hashable, StoryLog] = OrderedDict()
-        self._lock = threading.Lock()
+        self._logs: SizedLru[StoryLog] = SizedLru(size)
 
     def take(self, key: Hashable, events: Sequence[StoryEvent]) -> StoryLog:
-        with self._lock:
-            log = self._logs.pop(key, None)
+        log = self._logs.pop(key)
         return StoryLog(events) if log is None else log.continued(events)
 
     def put(self, key: Hashable, log: StoryLog) -> None:
-        with self._lock:
-            self._logs[key] = log
-            while len(self._logs) > self._size:
-                self._logs.popitem(last=False)
+        self._logs.put(key, log)
 
 
 STORY_SHELF = StoryShelf(size=128)  # conversations; a 40-message one's log takes ~100 KB
