@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
+from django.db.backends.sqlite3 import base as django_sqlite
+from django.db.backends.sqlite3.operations import DatabaseOperations as DjangoOperations
 
-from project.sqlite_backend.base import DatabaseWrapper, WriterLock
+from project.sqlite_backend.base import DatabaseWrapper, WriterLock, qmark_sql
 
 
 @pytest.fixture(autouse=True)
@@ -93,3 +97,59 @@ def test_given_a_rolled_back_transaction_when_another_begins_then_the_lock_is_fr
 
 def test_given_an_in_memory_database_when_wrapped_then_no_lock_file() -> None:
     assert wrapper(Path(":memory:"), 5).writer_lock is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT 1",
+        "SELECT * FROM t WHERE a = %s AND b = %s",
+        "INSERT INTO t (a, b) VALUES (%s, %s), (%s, %s) RETURNING id",
+        "SELECT * FROM t WHERE a LIKE '100%%' AND b = %s",
+        "SELECT '%%s' || %s",
+    ],
+)
+def test_given_a_statement_when_converted_then_as_django_converts_it(query: str) -> None:
+    django_cursor = django_sqlite.SQLiteCursorWrapper.convert_query
+    assert qmark_sql(query) == django_cursor(None, query)  # type: ignore[arg-type]
+    assert qmark_sql(query) is qmark_sql(query)  # converted once
+
+
+def test_given_a_cursor_when_it_executes_then_each_text_is_converted_once(tmp_path: Path) -> None:
+    db = wrapper(tmp_path / "db.sqlite3", 5)
+    db.ensure_connection()
+    cursor = db.create_cursor()
+    cursor.execute("SELECT %(a)s + %(b)s", {"a": 1, "b": 2})
+    assert cursor.fetchall() == [(3,)]
+    hits = qmark_sql.cache_info().hits
+    for _ in range(2):
+        cursor.execute("SELECT %s || '%%'", ["50"])
+        assert cursor.fetchall() == [("50%",)]
+    assert qmark_sql.cache_info().hits > hits  # the second through the converted text
+    db.close()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2026, 11, 22, 4, 5, 6, 789, tzinfo=UTC),
+        datetime(2026, 11, 22, 4, 5, 6, tzinfo=UTC),  # no microseconds: none written
+        datetime(2026, 11, 22, 4, 5, 6, 789, tzinfo=timezone(timedelta(hours=2))),
+        datetime(2026, 3, 29, 1, 30, tzinfo=ZoneInfo("Europe/Paris")),
+        None,
+    ],
+)
+def test_given_a_time_when_adapted_then_the_text_django_writes(
+    value: datetime | None, tmp_path: Path
+) -> None:
+    db = wrapper(tmp_path / "db.sqlite3", 5)
+    ours = db.ops.adapt_datetimefield_value(value)
+    assert ours == DjangoOperations(db).adapt_datetimefield_value(value)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's settings")
+def test_given_the_settings_then_scratch_tables_and_sorts_stay_in_memory(db: None) -> None:
+    """Statement scratch files were created and removed on every message (strace)."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA temp_store")
+        assert cursor.fetchone() == (2,)  # MEMORY

@@ -69,11 +69,14 @@ DATABASES = {"default": dj_database_url.parse(ENV.database_url, conn_max_age=0)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while a worker writes; a busy timeout instead of
     # "database is locked" errors under concurrent writers; writers of several processes take
-    # turns through a file lock (project/sqlite_backend) rather than SQLite's sleep-and-retry.
+    # turns through a file lock (project/sqlite_backend) rather than SQLite's sleep-and-retry;
+    # statements' scratch tables in memory (on disk, one was created and removed per message).
     DATABASES["default"]["ENGINE"] = "project.sqlite_backend"
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
+        ),
         # take the write lock at BEGIN: a deferred transaction that reads, then writes, fails
         # with "database is locked" (no busy wait) when another process wrote in between
         "transaction_mode": "IMMEDIATE",
