@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from django.db.backends.sqlite3 import base as django_sqlite
 from django.db.backends.sqlite3.operations import DatabaseOperations as DjangoOperations
 
 from project.sqlite_backend.base import DatabaseWrapper, WriterLock, qmark_sql
+from project.sqlite_backend.checkpoints import Checkpointer, ensure_checkpointer
 
 
 @pytest.fixture(autouse=True)
@@ -153,3 +155,78 @@ def test_given_the_settings_then_scratch_tables_and_sorts_stay_in_memory(db: Non
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA temp_store")
         assert cursor.fetchone() == (2,)  # MEMORY
+
+
+def test_given_a_database_file_when_connected_then_a_thread_checkpoints_instead_of_commits(
+    tmp_path: Path,
+) -> None:
+    db = wrapper(tmp_path / "db.sqlite3", 5)
+    db.ensure_connection()
+
+    assert db.cursor().execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+    running = ensure_checkpointer(str(tmp_path / "db.sqlite3"), 5)
+    assert running.is_alive()
+    assert ensure_checkpointer(str(tmp_path / "db.sqlite3"), 5) is running  # one per file
+    db.close()
+
+
+def test_given_a_checkpoint_that_could_not_copy_all_when_the_wal_is_long_then_it_starts_over(
+    tmp_path: Path,
+) -> None:
+    """SQLite starts the WAL over only when a writer finds every frame copied, which a checkpoint
+    beside steady writers never leaves (frames keep coming while it copies; here a reader's older
+    snapshot holds the last ones back): without the last checkpoint under the write lock, the
+    WAL would grow with every transaction."""
+    path = tmp_path / "db.sqlite3"
+    db = wrapper(path, 5)
+    db.ensure_connection()
+    ensure_checkpointer(str(path), 5).stop()  # this test checkpoints by hand
+    db.cursor().execute("PRAGMA journal_mode=WAL")
+    db.cursor().execute("CREATE TABLE note (text TEXT)")
+
+    def commit() -> None:
+        db._start_transaction_under_autocommit()
+        db.cursor().execute("INSERT INTO note VALUES (randomblob(3000))")
+        db._commit()
+
+    for _ in range(30):
+        commit()
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM note").fetchall()
+    for _ in range(5):
+        commit()  # after the reader's snapshot: not copied while it reads
+
+    class ReaderEndsMeanwhile(Checkpointer):
+        def checkpoint(self, connection: sqlite3.Connection) -> int:
+            frames = super().checkpoint(connection)
+            if reader.in_transaction:
+                reader.execute("COMMIT")
+            return frames
+
+    checkpointer = ReaderEndsMeanwhile(str(path), 5, restart_frames=10)
+    connection = sqlite3.connect(path)
+    checkpointer.tick(connection)
+    commit()  # the next writer: it starts the WAL over
+
+    assert checkpointer.restarts == 1
+    assert checkpointer.checkpoint(connection) < 10  # its own frames, not 36 commits'
+    for opened in (reader, connection):
+        opened.close()
+    checkpointer.writer_lock.close()
+    db.close()
+
+
+def test_given_the_database_removed_when_checkpointing_then_the_thread_ends(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "db.sqlite3"
+    sqlite3.connect(path).close()
+    checkpointer = Checkpointer(str(path), 5, interval=0.005)
+    checkpointer.start()
+    path.unlink()
+
+    checkpointer.join(timeout=10)
+
+    assert not checkpointer.is_alive()
+    assert not path.exists()  # not created again

@@ -12,66 +12,22 @@ In-memory databases have no file to lock and skip it.
 Every message's statements are the same few texts: their ``%s`` placeholders are turned into
 SQLite's ``?`` once per text (Django runs a regular expression over each statement on every
 execute: 2% of the REST webhook's CPU under load, py-spy), and a UTC time is written as the text
-Django writes without going through its time-zone conversion.
+Django writes without going through its time-zone conversion. WAL checkpoints run in a thread
+of their own (``checkpoints``), not in the commit of whichever request crosses the WAL's limit.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import os
-import time
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import OperationalError
 from django.db.backends.sqlite3 import base, creation, operations
 
-POLL_S = 0.0002  # how often a waiting writer tries the lock
-
-
-class WriterLock:
-    """An exclusive ``flock`` on ``path``, acquired with a deadline, released at will."""
-
-    def __init__(self, path: str, timeout: float) -> None:
-        self.path = path
-        self.timeout = timeout
-        self._fd: int | None = None
-        self.held = False
-
-    def acquire(self) -> None:
-        if self._fd is None:
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        deadline = time.monotonic() + self.timeout
-        while True:
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise OperationalError(
-                        f"database is locked: another process has been writing for more than "
-                        f"{self.timeout:g} s ({self.path})"
-                    ) from None
-                time.sleep(POLL_S)
-                continue
-            self.held = True
-            return
-
-    def release(self) -> None:
-        if self.held and self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-        self.held = False
-
-    def close(self) -> None:
-        self.release()
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-
-
-def writer_lock_path(database: str) -> str:
-    return f"{database}-writer.lock"
+from project.sqlite_backend.checkpoints import ensure_checkpointer
+from project.sqlite_backend.writer_lock import WriterLock, writer_lock_path
 
 
 class DatabaseCreation(creation.DatabaseCreation):
@@ -119,6 +75,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if not self.is_in_memory_db():
             timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
             self.writer_lock = WriterLock(writer_lock_path(self.settings_dict["NAME"]), timeout)
+
+    def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
+        connection = super().get_new_connection(conn_params)
+        if self.writer_lock is not None:  # a database file: checkpointed by a thread of its own
+            connection.execute("PRAGMA wal_autocheckpoint=0")
+            ensure_checkpointer(self.settings_dict["NAME"], self.writer_lock.timeout)
+        return connection
 
     def create_cursor(self, name: str | None = None) -> CursorWrapper:
         return self.connection.cursor(factory=CursorWrapper)
