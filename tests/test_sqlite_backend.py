@@ -13,15 +13,21 @@ from django.db import OperationalError, connection
 from django.db.backends.sqlite3 import base as django_sqlite
 from django.db.backends.sqlite3.operations import DatabaseOperations as DjangoOperations
 
+from project.sqlite_backend import checkpoints
 from project.sqlite_backend.base import DatabaseWrapper, WriterLock, qmark_sql
 from project.sqlite_backend.checkpoints import Checkpointer, ensure_checkpointer
 
 
 @pytest.fixture(autouse=True)
-def own_databases(django_db_blocker: Any) -> Any:
-    """These tests open their own database files, not the test database."""
+def own_databases(django_db_blocker: Any, tmp_path: Path) -> Any:
+    """These tests open their own database files, not the test database; the checkpointers
+    their connections start end with them."""
     with django_db_blocker.unblock():
         yield
+    for running in list(checkpoints._running.values()):
+        if running.path.startswith(str(tmp_path)):
+            running.stop()
+            running.join(timeout=5)
 
 
 def wrapper(path: Path, timeout: float) -> DatabaseWrapper:

@@ -89,7 +89,7 @@ class Checkpointer(threading.Thread):
                         uri = f"file:{urllib.parse.quote(self.path)}?mode=rw"
                         connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
                     self.tick(connection)
-                except (sqlite3.Error, OperationalError):
+                except (sqlite3.Error, OperationalError, OSError):
                     logger.warning("A checkpoint of %s failed", self.path, exc_info=True)
         finally:
             if connection is not None:
