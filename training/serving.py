@@ -9,6 +9,7 @@ restart. Loading goes through ``load_model`` (tests replace it with a fake).
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import gc
@@ -257,26 +258,68 @@ class _TurnGate:
     messages/s, p99 1.3 s instead of 6.2 s). On PostgreSQL a second turn computes while the
     first waits on its queries (``bench.webhook_bench``: 161-177 against 133-153 messages/s,
     a third did no better); SQLite's writers take turns anyway, so one. A turn waiting on the
-    action server opens the gate for the others meanwhile."""
+    action server opens the gate for the others meanwhile.
+
+    A leaving turn hands its place to the longest waiting turn, else to a thread of the REST
+    webhook's pool waiting for a place before it takes a request (``place``, see
+    ``training.bots.turn_pool``)."""
 
     def __init__(self, width: int | None = None) -> None:
-        self._lock = threading.Semaphore(max(1, width or int(settings.SERVING_CONCURRENT_TURNS)))
+        self._free = max(1, width or int(settings.SERVING_CONCURRENT_TURNS))
+        self._mutex = threading.Lock()
+        self._turns: collections.deque[threading.Lock] = collections.deque()
+        self._places: collections.deque[threading.Lock] = collections.deque()
         self._local = threading.local()
 
     def _held(self) -> bool:
         return bool(getattr(self._local, "held", False))
+
+    def turns_waiting(self) -> bool:
+        """Whether a turn (a request in hand) waits for a place."""
+        return bool(self._turns)
+
+    def _acquire(self, queue: collections.deque[threading.Lock]) -> None:
+        with self._mutex:
+            if self._free and not self._turns and not self._places:
+                self._free -= 1
+                return
+            handed = threading.Lock()
+            handed.acquire()
+            queue.append(handed)
+        handed.acquire()  # released by the turn that hands its place over
+
+    def _release(self) -> None:
+        with self._mutex:
+            waiting = self._turns or self._places
+            if waiting:
+                waiting.popleft().release()
+            else:
+                self._free += 1
+
+    @contextlib.contextmanager
+    def _holding(self, queue: collections.deque[threading.Lock]) -> Iterator[None]:
+        self._acquire(queue)
+        self._local.held = True
+        try:
+            yield
+        finally:
+            self._local.held = False
+            self._release()
 
     @contextlib.contextmanager
     def turn(self) -> Iterator[None]:
         if self._held():  # a turn inside a turn (the same thread)
             yield
             return
-        with self._lock:
-            self._local.held = True
-            try:
-                yield
-            finally:
-                self._local.held = False
+        with self._holding(self._turns):
+            yield
+
+    @contextlib.contextmanager
+    def place(self) -> Iterator[None]:
+        """A place for a thread about to take requests (its turns inside run in it), given
+        after every waiting turn."""
+        with self._holding(self._places):
+            yield
 
     @contextlib.contextmanager
     def waiting(self) -> Iterator[None]:
@@ -284,15 +327,20 @@ class _TurnGate:
             yield
             return
         self._local.held = False
-        self._lock.release()
+        self._release()
         try:
             yield
         finally:
-            self._lock.acquire()
+            self._acquire(self._turns)
             self._local.held = True
 
 
 _gate = _TurnGate()
+
+
+def turn_gate() -> _TurnGate:
+    """This process's gate (``training.bots.turn_pool`` takes places in it)."""
+    return _gate
 
 
 def conversation_turn(

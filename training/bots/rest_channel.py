@@ -6,7 +6,8 @@ handling cost more CPU than the turn itself (``bench.webhook_bench``, one run on
 per message through the middleware stack and DRF, 12.2 ms through this route): the webhook is
 public, has no session, cookie or CSRF to deal with, so the route reads the JSON body, checks the
 Host header as Django would, and runs the turn on a small pool of threads that keep their
-database connections (the turn gate in ``training.serving`` lets one turn compute at a time).
+database connections (``turn_pool``: they take their places in ``training.serving``'s turn gate,
+which lets one turn compute at a time, before they take requests).
 Everything else (and the same URL through Django's test client) goes to Django:
 ``RestWebhookView`` answers with the same ``rest_webhook_answer``.
 """
@@ -17,9 +18,7 @@ import asyncio
 import json
 import logging
 import re
-import threading
 from collections.abc import Awaitable, Callable, MutableMapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +29,7 @@ from annotation.models import Assistant
 from training import serving
 from training.bots.assistants import bot_assistant
 from training.bots.errors import rasa_error_body
+from training.bots.turn_pool import TurnPool
 
 logger = logging.getLogger(__name__)
 
@@ -89,19 +89,11 @@ class RestChannelApp:
 
     def __init__(self, fallback: ASGIApp, *, threads: int = TURN_THREADS) -> None:
         self.fallback = fallback
-        self._threads = threads
-        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="parley-rest")
+        self._executor = TurnPool(threads, serving.turn_gate())
 
     def close_connections(self) -> None:
         """Close every thread's database connections (the next message opens them again)."""
-        barrier = threading.Barrier(self._threads)
-
-        def close() -> None:
-            barrier.wait(timeout=30)  # one call per thread: each waits for all the others
-            connections.close_all()
-
-        for future in [self._executor.submit(close) for _ in range(self._threads)]:
-            future.result()
+        self._executor.on_every_thread(connections.close_all)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         match = WEBHOOK_PATH.match(scope.get("path", "")) if scope["type"] == "http" else None
