@@ -142,12 +142,15 @@ class TrainingCache:
                 pickle.dump(output, file, protocol=pickle.HIGHEST_PROTOCOL)
             files = _file_sizes(staging)
             target = self._entry_dir(fingerprint)
-            if target.exists():  # a stale or concurrent entry: replace it
-                _remove(target, self.directory / "tmp")
-            try:
-                staging.rename(target)
-            except OSError:  # another process stored it in between: theirs is as good
-                return
+            # Another process's whole copy is kept: replacing it would leave a moment without
+            # it, in which that process's lookup would drop the entry as broken.
+            if not _files_intact(target, files):
+                if target.exists():  # a broken entry (an interrupted store): replaced
+                    _remove(target, self.directory / "tmp")
+                try:
+                    staging.rename(target)
+                except OSError:  # another process stored it in between: theirs is as good
+                    return
             size = sum(files.values())
             with self._connection() as db:
                 now = _now()

@@ -148,6 +148,39 @@ def _store_many(directory: str, prefix: str, source: str) -> None:
             assert cache.lookup(key) is not None
 
 
+def test_given_a_whole_entry_when_stored_again_then_its_folder_stays_in_place(
+    tmp_path: Path,
+) -> None:
+    """Replacing it would leave a moment without it, in which another process's lookup would
+    drop the entry as broken (two processes storing the same node at once)."""
+    cache = TrainingCache(tmp_path / "cache")
+    store(cache, tmp_path, "a", "output")
+    folder = tmp_path / "cache" / "entries" / "a"
+    inode = folder.stat().st_ino
+
+    cache.store("a", node="node_a", state_dir=state_dir(tmp_path, "again"), output="output")
+
+    assert folder.stat().st_ino == inode
+    entry = cache.lookup("a")
+    assert entry is not None
+    assert cache.load_output(entry) == "output"
+
+
+def test_given_a_broken_entry_folder_when_stored_again_then_it_is_replaced(
+    tmp_path: Path,
+) -> None:
+    cache = TrainingCache(tmp_path / "cache")
+    store(cache, tmp_path, "a", "output")
+    (tmp_path / "cache" / "entries" / "a" / "state" / "sub" / "weights.bin").unlink()
+
+    cache.store("a", node="node_a", state_dir=state_dir(tmp_path, "again"), output="output")
+
+    entry = cache.lookup("a")
+    assert entry is not None
+    cache.restore_state(entry, tmp_path / "restored")
+    assert (tmp_path / "restored" / "sub" / "weights.bin").read_bytes() == b"weights"
+
+
 def test_given_two_processes_storing_at_once_then_every_entry_is_intact(tmp_path: Path) -> None:
     source = state_dir(tmp_path, "state")
     context = multiprocessing.get_context("fork")
