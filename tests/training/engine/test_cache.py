@@ -21,6 +21,14 @@ def store(cache: TrainingCache, tmp_path: Path, key: str, output: object = None)
     cache.store(key, node=f"node_{key}", state_dir=state_dir(tmp_path, key), output=output)
 
 
+def stored_then_broken(tmp_path: Path) -> TrainingCache:
+    """A cache whose entry ``a`` lost its state file behind its back."""
+    cache = TrainingCache(tmp_path / "cache")
+    store(cache, tmp_path, "a", "output")
+    (tmp_path / "cache" / "entries" / "a" / "state" / "sub" / "weights.bin").unlink()
+    return cache
+
+
 def test_given_a_stored_entry_when_looked_up_then_its_state_output_and_metrics_come_back(
     tmp_path: Path,
 ) -> None:
@@ -93,9 +101,7 @@ def test_given_the_environment_when_read_then_directory_and_limit_are_used(
 def test_given_a_deleted_state_file_when_looked_up_then_the_entry_is_dropped(
     tmp_path: Path,
 ) -> None:
-    cache = TrainingCache(tmp_path / "cache")
-    store(cache, tmp_path, "a", "output")
-    (tmp_path / "cache" / "entries" / "a" / "state" / "sub" / "weights.bin").unlink()
+    cache = stored_then_broken(tmp_path)
 
     assert cache.lookup("a") is None
     assert cache.fingerprints() == []
@@ -169,9 +175,7 @@ def test_given_a_whole_entry_when_stored_again_then_its_folder_stays_in_place(
 def test_given_a_broken_entry_folder_when_stored_again_then_it_is_replaced(
     tmp_path: Path,
 ) -> None:
-    cache = TrainingCache(tmp_path / "cache")
-    store(cache, tmp_path, "a", "output")
-    (tmp_path / "cache" / "entries" / "a" / "state" / "sub" / "weights.bin").unlink()
+    cache = stored_then_broken(tmp_path)
 
     cache.store("a", node="node_a", state_dir=state_dir(tmp_path, "again"), output="output")
 
