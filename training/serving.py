@@ -221,15 +221,15 @@ def _action_caller(assistant: Assistant) -> ActionCaller:
             url.append(assistant_action_endpoint(assistant=assistant))
         if url[0] is None:
             return ActionServerResult(error=NO_ACTION_ENDPOINT)
-        with _gate.waiting():
-            return call_action_server(
-                url=url[0],
-                action=action,
-                sender_id=sender_id,
-                tracker=tracker,
-                domain_json=domain.rasa_json,
-                timeout=ACTION_TIMEOUT_S,
-            )
+        return call_action_server(
+            url=url[0],
+            action=action,
+            sender_id=sender_id,
+            tracker=tracker,
+            domain_json=domain.rasa_json,
+            timeout=ACTION_TIMEOUT_S,
+            while_waiting=_gate.waiting,
+        )
 
     return call
 

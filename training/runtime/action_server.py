@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
-import urllib.error
-import urllib.request
+import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from annotation.sized_lru import SizedLru
+from training.runtime.action_http import Waiting, post_json
 
 RASA_SDK_VERSION = "3.6.0"
 
@@ -36,52 +38,55 @@ def call_action_server(
     tracker: Mapping[str, Any],
     domain_json: str,
     timeout: float,
+    while_waiting: Waiting = contextlib.nullcontext,
 ) -> ActionServerResult:
     """POST ``{next_action, sender_id, tracker, domain, version}`` (``domain_json``: the domain
     already serialized, ``RuntimeDomain.rasa_json``) and read the answer; never raises:
-    failures come back as ``error`` (or ``rejected``)."""
-    request = urllib.request.Request(
-        url,
-        data=action_request_body(action, sender_id, tracker, domain_json),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
+    failures come back as ``error`` (or ``rejected``). ``while_waiting`` is entered around the
+    waits on the server (``post_json``)."""
+    body = action_request_body(action, sender_id, tracker, domain_json)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:
-            body = json.loads(answer.read().decode("utf-8") or "{}")
-    except urllib.error.HTTPError as error:
-        detail = _error_body(error)
-        if error.code == 400 and detail.get("action_name"):
-            return ActionServerResult(rejected=True, error=str(detail.get("error") or ""))
-        if error.code == 404:
-            return ActionServerResult(
-                error=f"the action server at {url} has no action {action!r} (404)"
-            )
-        message = detail.get("error") or detail.get("message") or error.reason
-        return ActionServerResult(
-            error=f"the action server at {url} answered {error.code} for {action!r}: {message}"
-        )
+        status, data = post_json(url, body, timeout=timeout, while_waiting=while_waiting)
     except TimeoutError:
         return ActionServerResult(
             error=f"the action server at {url} did not answer {action!r} within {timeout:g} s"
         )
-    except urllib.error.URLError as error:
-        if isinstance(error.reason, TimeoutError):
-            return ActionServerResult(
-                error=f"the action server at {url} did not answer {action!r} within {timeout:g} s"
-            )
-        return ActionServerResult(
-            error=f"the action server at {url} cannot be reached: {error.reason}"
-        )
-    except ConnectionError as error:  # reset or refused outside urllib's wrapping: it is gone
+    except (ConnectionError, socket.gaierror) as error:  # refused, reset, or no such host
         return ActionServerResult(error=f"the action server at {url} cannot be reached: {error}")
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, http.client.HTTPException) as error:
         return ActionServerResult(error=f"the action server at {url} failed: {error}")
-    if not isinstance(body, Mapping):
+    if not 200 <= status < 300:
+        return _failure(url, action, status, _json_object(data))
+    answer = _json_object(data)
+    if answer is None:
         return ActionServerResult(error=f"the action server at {url} answered no JSON object")
-    events = [dict(e) for e in body.get("events") or () if isinstance(e, Mapping)]
-    responses = [dict(r) for r in body.get("responses") or () if isinstance(r, Mapping)]
+    events = [dict(e) for e in answer.get("events") or () if isinstance(e, Mapping)]
+    responses = [dict(r) for r in answer.get("responses") or () if isinstance(r, Mapping)]
     return ActionServerResult(events=events, responses=responses)
+
+
+def _failure(
+    url: str, action: str, status: int, detail: Mapping[str, Any] | None
+) -> ActionServerResult:
+    detail = detail or {}
+    if status == 400 and detail.get("action_name"):
+        return ActionServerResult(rejected=True, error=str(detail.get("error") or ""))
+    if status == 404:
+        missing = f"the action server at {url} has no action {action!r} (404)"
+        return ActionServerResult(error=missing)
+    message = detail.get("error") or detail.get("message") or http.client.responses.get(status, "")
+    return ActionServerResult(
+        error=f"the action server at {url} answered {status} for {action!r}: {message}"
+    )
+
+
+def _json_object(data: bytes) -> Mapping[str, Any] | None:
+    """The JSON object in ``data`` (an empty body: an empty object); None if it is not one."""
+    try:
+        value = json.loads(data.decode("utf-8") or "{}")
+    except ValueError:  # UnicodeDecodeError included
+        return None
+    return value if isinstance(value, Mapping) else None
 
 
 class RecordedEvents(tuple[Mapping[str, Any], ...]):
@@ -137,11 +142,3 @@ def action_request_body(
         head = f'{opened}{", " if rest else ""}"events": [{listed}]}}'
     version = json.dumps(RASA_SDK_VERSION)
     return f'{head}, "domain": {domain_json}, "version": {version}}}'.encode()
-
-
-def _error_body(error: urllib.error.HTTPError) -> dict[str, Any]:
-    try:
-        body = json.loads(error.read().decode("utf-8") or "{}")
-    except (OSError, ValueError):
-        return {}
-    return dict(body) if isinstance(body, Mapping) else {}
