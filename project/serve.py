@@ -58,10 +58,8 @@ def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
 def server_argv(fd: int, application: str = APPLICATION, access_log: bool = True) -> list[str]:
     """The command line of a server process on the inherited listening socket ``fd``."""
     argv = [
-        sys.executable, "-m", "uvicorn", "--fd", str(fd),
-        "--lifespan", "off",  # Channels' router knows no lifespan scope
-        # open websockets (the browser chat, training progress) would hold a shutdown up
-        "--timeout-graceful-shutdown", str(int(GRACE_SECONDS / 2)),
+        sys.executable, "-m", "project.server_process", "--fd", str(fd),
+        "--graceful-shutdown", str(int(GRACE_SECONDS / 2)),
     ]  # fmt: skip
     if not access_log:
         argv.append("--no-access-log")

@@ -116,6 +116,25 @@ def test_given_a_websocket_when_connecting_then_the_server_upgrades_it_and_relay
     assert answer == "echo: hello"
 
 
+def test_given_a_kept_connection_when_requests_follow_then_each_answer_is_whole(
+    launcher: tuple[subprocess.Popen[str], int],
+) -> None:
+    _, port = launcher
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        answers = []
+        for method in ("HEAD", "GET", "HEAD", "GET"):  # a HEAD answer has no body to carry it
+            connection.request(method, "/")
+            response = connection.getresponse()
+            answers.append((method, response.status, response.read()))
+    finally:
+        connection.close()
+
+    assert [(m, s) for m, s, _ in answers] == [("HEAD", 200), ("GET", 200)] * 2
+    assert [b for m, _, b in answers if m == "HEAD"] == [b"", b""]
+    assert all(json.loads(b)["pid"] > 0 for m, _, b in answers if m == "GET")
+
+
 def test_given_sigterm_when_serving_then_every_process_stops(
     launcher: tuple[subprocess.Popen[str], int],
 ) -> None:
