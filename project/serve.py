@@ -3,7 +3,8 @@
 Each process is a uvicorn server (HTTP and websockets; httptools and uvloop): it spent about a
 fifth less CPU per webhook message than daphne, whose Twisted HTTP parsing and logging cost more
 than a third of a turn (``bench.webhook_bench``, interleaved runs on 2 cores: 430-540 against
-400-450 messages per second). ``manage.py runserver`` stays daphne's development server.
+400-450 messages per second); each response goes out in one write (``project.one_write``, run
+by ``project.server_process``). ``manage.py runserver`` stays daphne's development server.
 
 A process computes one conversation turn at a time (the GIL; ``training.serving``'s gate), so a
 machine's cores need a process each. Each process gets a listening socket of its own, all bound
