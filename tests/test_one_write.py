@@ -4,6 +4,8 @@ responses, bodiless and streamed responses still complete and in order."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+from collections.abc import Coroutine
 from typing import Any
 
 import pytest
@@ -107,6 +109,13 @@ def test_given_a_body_like_a_head_when_written_after_a_head_then_it_is_not_held(
     assert own.writes == [HEAD + HEAD]
 
 
+def _run(coroutine: Coroutine[Any, Any, RecordingTransport]) -> RecordingTransport:
+    """``asyncio.run`` in a thread of its own: the suite's browser tests keep an event loop
+    running in the main thread."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result(timeout=60)
+
+
 async def _served(app: Any, request: bytes) -> RecordingTransport:
     """``request`` through ``OneWriteHttpProtocol`` and uvicorn's own request cycle."""
     config = Config(app=app, http=OneWriteHttpProtocol, lifespan="off", access_log=False)
@@ -138,7 +147,7 @@ async def _streaming_app(scope: Any, receive: Any, send: Any) -> None:
 def test_given_a_response_with_its_length_when_served_then_it_is_written_once() -> None:
     request = b"POST /webhook HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\n{}"
 
-    own = asyncio.run(_served(_json_app, request))
+    own = _run(_served(_json_app, request))
 
     [written] = own.writes
     assert written.startswith(b"HTTP/1.1 200 OK\r\n")
@@ -146,7 +155,7 @@ def test_given_a_response_with_its_length_when_served_then_it_is_written_once() 
 
 
 def test_given_a_head_request_on_a_kept_connection_when_served_then_the_head_is_written() -> None:
-    own = asyncio.run(_served(_json_app, b"HEAD / HTTP/1.1\r\nhost: x\r\n\r\n"))
+    own = _run(_served(_json_app, b"HEAD / HTTP/1.1\r\nhost: x\r\n\r\n"))
 
     [written] = own.writes  # no body write follows: the response's end writes the head
     assert written.startswith(b"HTTP/1.1 200 OK\r\n")
@@ -154,7 +163,7 @@ def test_given_a_head_request_on_a_kept_connection_when_served_then_the_head_is_
 
 
 def test_given_a_streamed_response_when_served_then_every_chunk_follows_the_head() -> None:
-    own = asyncio.run(_served(_streaming_app, b"GET / HTTP/1.1\r\nhost: x\r\n\r\n"))
+    own = _run(_served(_streaming_app, b"GET / HTTP/1.1\r\nhost: x\r\n\r\n"))
 
     assert len(own.writes) == 2  # the head with the first chunk, then the last one
     assert own.writes[0].startswith(b"HTTP/1.1 200 OK\r\n")
