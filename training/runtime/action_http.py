@@ -78,8 +78,9 @@ def _resolves_locally(host: str) -> bool:
 
 def _connected_at_once(host: str, port: int, timeout: float) -> socket.socket | None:
     """A socket connected to ``host`` if the connection is made at once, None if it is still in
-    progress (the caller connects again, waiting elsewhere); raises if every address refused."""
-    refused: OSError | None = None
+    progress (the caller connects again, waiting elsewhere); raises the last address's error
+    (``ConnectionRefusedError``, ...) when none could be connected."""
+    failed: OSError | None = None
     for family, kind, protocol, _name, address in socket.getaddrinfo(
         host, port, type=socket.SOCK_STREAM
     ):
@@ -97,9 +98,9 @@ def _connected_at_once(host: str, port: int, timeout: float) -> socket.socket | 
             if code == 0:
                 sock.settimeout(timeout)
                 return sock
-            refused = OSError(code, os.strerror(code))  # ConnectionRefusedError for ECONNREFUSED
+            failed = OSError(code, os.strerror(code))  # its subclass: ConnectionRefusedError, ...
         except BaseException:
             sock.close()
             raise
         sock.close()
-    raise refused or OSError(f"{host} has no address")
+    raise failed or OSError(f"{host} has no address")
