@@ -38,8 +38,10 @@ class HeadHoldingTransport(asyncio.Transport):
         self._head = b""
 
     def flush(self) -> None:
-        if self._head:
-            head, self._head = self._head, b""
+        head, self._head = self._head, b""
+        # a connection lost while a head waited (a streamed body's first chunk to come) is
+        # closing: nothing more goes to it (asyncio's own loop warns about such writes)
+        if head and not self._transport.is_closing():
             self._transport.write(head)
 
     def write(self, data: bytes | bytearray | memoryview) -> None:

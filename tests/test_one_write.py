@@ -87,6 +87,17 @@ def test_given_a_held_head_when_the_connection_closes_then_it_is_written_first()
     assert own.closed
 
 
+def test_given_a_held_head_when_the_connection_is_lost_then_closing_writes_nothing() -> None:
+    own = RecordingTransport()
+    holding = HeadHoldingTransport(own)
+    holding.write(HEAD)
+    own.closed = True  # the peer went away: the loop closed the connection's own transport
+
+    holding.close()
+
+    assert own.writes == []
+
+
 def test_given_a_held_head_when_the_connection_is_aborted_then_nothing_more_is_written() -> None:
     own = RecordingTransport()
     holding = HeadHoldingTransport(own)
