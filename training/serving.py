@@ -249,7 +249,7 @@ def _empty_domain() -> RuntimeDomain:
     return RuntimeDomain()
 
 
-class _TurnGate:
+class TurnGate:
     """A few turns at a time in each process (``settings.SERVING_CONCURRENT_TURNS``). Under
     ASGI every request runs on a thread of its own; the GIL lets one of them compute at a time
     anyway, and threads interleaving their turns made every turn slow (after each query a
@@ -258,7 +258,8 @@ class _TurnGate:
     messages/s, p99 1.3 s instead of 6.2 s). On PostgreSQL a second turn computes while the
     first waits on its queries (``bench.webhook_bench``: 161-177 against 133-153 messages/s,
     a third did no better); SQLite's writers take turns anyway, so one. A turn waiting on the
-    action server opens the gate for the others meanwhile.
+    action server's answer opens the gate for the others meanwhile (``waiting``, entered by
+    ``training.runtime.action_http`` only around a wait).
 
     A leaving turn hands its place to the longest waiting turn, else to a thread of the REST
     webhook's pool waiting for a place before it takes a request (``place``, see
@@ -335,10 +336,10 @@ class _TurnGate:
             self._local.held = True
 
 
-_gate = _TurnGate()
+_gate = TurnGate()
 
 
-def turn_gate() -> _TurnGate:
+def turn_gate() -> TurnGate:
     """This process's gate (``training.bots.turn_pool`` takes places in it)."""
     return _gate
 

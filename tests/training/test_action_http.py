@@ -142,3 +142,21 @@ def test_given_a_url_that_is_not_http_when_calling_then_the_error_says_so(url: s
     )
 
     assert result.error == f"the action server at {url} failed: not an http(s) URL: {url!r}"
+
+
+def test_given_a_name_that_does_not_resolve_when_calling_then_it_cannot_be_reached(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def lookup(host: str, *args: Any, **kwargs: Any) -> Any:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    url = "http://actions.test:5055/webhook"
+
+    result = call_action_server(
+        url=url, action="action_x", sender_id="a", tracker={}, domain_json="{}", timeout=1
+    )
+
+    assert result.error == (
+        f"the action server at {url} cannot be reached: [Errno -2] Name or service not known"
+    )

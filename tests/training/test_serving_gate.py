@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import threading
 
-from training.serving import _TurnGate
+from training.serving import TurnGate
 
 WAIT_S = 10.0  # only a bound on a hang; the events decide
 
 
-def _in_other_thread(gate: _TurnGate, inside: threading.Event) -> threading.Thread:
+def _in_other_thread(gate: TurnGate, inside: threading.Event) -> threading.Thread:
     def run() -> None:
         with gate.turn():
             inside.set()
@@ -20,7 +20,7 @@ def _in_other_thread(gate: _TurnGate, inside: threading.Event) -> threading.Thre
 
 
 def test_given_a_turn_when_another_thread_starts_one_then_it_waits_for_the_first() -> None:
-    gate = _TurnGate(width=1)
+    gate = TurnGate(width=1)
     inside = threading.Event()
 
     with gate.turn():
@@ -34,7 +34,7 @@ def test_given_a_turn_when_another_thread_starts_one_then_it_waits_for_the_first
 
 
 def test_given_a_turn_when_it_waits_on_the_action_server_then_another_turn_runs() -> None:
-    gate = _TurnGate(width=1)
+    gate = TurnGate(width=1)
     inside = threading.Event()
 
     with gate.turn():
@@ -55,7 +55,7 @@ def test_given_a_turn_when_it_waits_on_the_action_server_then_another_turn_runs(
 
 
 def test_given_a_turn_when_a_nested_turn_starts_in_the_same_thread_then_it_does_not_block() -> None:
-    gate = _TurnGate(width=1)
+    gate = TurnGate(width=1)
     ran = []
 
     with gate.turn():
@@ -70,7 +70,7 @@ def test_given_a_turn_when_a_nested_turn_starts_in_the_same_thread_then_it_does_
 
 
 def test_given_a_width_of_two_when_three_turns_start_then_two_run_and_the_third_waits() -> None:
-    gate = _TurnGate(width=2)
+    gate = TurnGate(width=2)
     second, leave, third = threading.Event(), threading.Event(), threading.Event()
 
     def stay() -> None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from training.bots.turn_pool import TurnPool
-from training.serving import _TurnGate
+from training.serving import TurnGate
 
 WAIT_S = 10.0  # only a bound on a hang; the events decide
 
@@ -25,19 +25,19 @@ def until(condition: object, timeout: float = WAIT_S) -> bool:
 
 
 @pytest.fixture
-def gate() -> _TurnGate:
-    return _TurnGate(width=1)
+def gate() -> TurnGate:
+    return TurnGate(width=1)
 
 
 @pytest.fixture
-def pool(gate: _TurnGate) -> Iterator[TurnPool]:
+def pool(gate: TurnGate) -> Iterator[TurnPool]:
     pool = TurnPool(4, gate, name="test-pool")
     yield pool
     pool.shutdown()
 
 
 def test_given_requests_when_submitted_then_they_run_one_at_a_time_in_order(
-    pool: TurnPool, gate: _TurnGate
+    pool: TurnPool, gate: TurnGate
 ) -> None:
     ran: list[int] = []
     inside = [0]
@@ -57,7 +57,7 @@ def test_given_requests_when_submitted_then_they_run_one_at_a_time_in_order(
 
 
 def test_given_a_request_waiting_on_its_action_server_then_the_next_one_runs_meanwhile(
-    pool: TurnPool, gate: _TurnGate
+    pool: TurnPool, gate: TurnGate
 ) -> None:
     answered = threading.Event()
     order: list[str] = []
@@ -82,7 +82,7 @@ def test_given_a_request_waiting_on_its_action_server_then_the_next_one_runs_mea
 
 
 def test_given_a_turn_outside_the_pool_when_it_waits_then_it_goes_before_the_queued_requests(
-    pool: TurnPool, gate: _TurnGate
+    pool: TurnPool, gate: TurnGate
 ) -> None:
     order: list[str] = []
     release = threading.Event()
@@ -112,7 +112,7 @@ def test_given_a_turn_outside_the_pool_when_it_waits_then_it_goes_before_the_que
 
 
 def test_given_a_width_of_two_then_two_requests_run_at_once() -> None:
-    pool = TurnPool(4, _TurnGate(width=2), name="test-pool-2")
+    pool = TurnPool(4, TurnGate(width=2), name="test-pool-2")
     both_in = threading.Barrier(2, timeout=WAIT_S)
 
     futures = [pool.submit(both_in.wait) for _ in range(2)]

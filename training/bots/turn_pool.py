@@ -22,7 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any
 
-from training.serving import _TurnGate
+from training.serving import TurnGate
 
 
 class _Job:
@@ -45,7 +45,7 @@ class _Job:
 class TurnPool(Executor):
     """``threads`` threads taking requests through ``gate`` (an ``Executor``: ``submit``)."""
 
-    def __init__(self, threads: int, gate: _TurnGate, name: str = "parley-rest") -> None:
+    def __init__(self, threads: int, gate: TurnGate, name: str = "parley-rest") -> None:
         self._gate = gate
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
