@@ -40,6 +40,7 @@ from annotation.services.conversations import (
 )
 from annotation.tracker import TrackerState
 from training.active_pointer import active_archive
+from training.bots.assistants import ENDPOINTS_YML
 from training.engine.archive import ArchiveError
 from training.engine.model import Model
 from training.runtime.action_server import (
@@ -184,17 +185,24 @@ def _require_model(assistant: Assistant) -> ServedModel:
 
 
 def assistant_action_endpoint(*, assistant: Assistant) -> str | None:
-    """``action_endpoint.url`` of the assistant's ``endpoints.yml``, if it has one."""
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:  # a plain statement: read on every custom action
-        prepared.execute(
-            cursor,
-            f"SELECT {quote('content')} FROM {quote(Asset._meta.db_table)}"
-            f" WHERE {quote('assistant_id')} = %s AND {quote('path')} = %s",
-            [assistant.pk, "endpoints.yml"],
-        )
-        found = cursor.fetchone()
-    return None if found is None else _endpoint_url(bytes(found[0]))
+    """``action_endpoint.url`` of the assistant's ``endpoints.yml``, if it has one (as read with
+    the assistant by ``training.bots.assistants.bot_assistant``, else read here)."""
+    content = vars(assistant).get(ENDPOINTS_YML, _NOT_READ)
+    if content is _NOT_READ:
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:  # a plain statement: read on every custom action
+            prepared.execute(
+                cursor,
+                f"SELECT {quote('content')} FROM {quote(Asset._meta.db_table)}"
+                f" WHERE {quote('assistant_id')} = %s AND {quote('path')} = %s",
+                [assistant.pk, "endpoints.yml"],
+            )
+            found = cursor.fetchone()
+        content = None if found is None else bytes(found[0])
+    return None if content is None else _endpoint_url(content)
+
+
+_NOT_READ = object()
 
 
 @functools.lru_cache(maxsize=64)
