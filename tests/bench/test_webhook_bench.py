@@ -20,7 +20,9 @@ from bench.webhook_bench import (
     ClientLog,
     Script,
     demo_messages,
+    parse_answer,
     percentile,
+    post_on_new_connection,
     python_loop_ms,
     recorded_user_messages,
     recording_problems,
@@ -157,6 +159,36 @@ def test_given_a_rate_when_loading_then_the_clients_send_no_faster_than_their_sc
     assert summary["p50_ms"] >= 0
     assert sum(sent.values()) == len(_Answering.senders)
     assert all(count <= 3 for count in sent.values())  # a new conversation every 3 messages
+
+
+def test_given_an_answering_server_when_posting_on_a_new_connection_then_status_and_body(
+    answering_port: int,
+) -> None:
+    body = json.dumps({"sender": "alice", "message": "hi"}).encode()
+
+    assert post_on_new_connection(answering_port, body) == (200, b"[]")
+    assert _Answering.senders == ["alice"]
+
+
+def test_given_answers_in_pieces_when_parsed_then_whole_ones_only() -> None:
+    head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nContent-Length: 4\r\n\r\n"
+
+    assert parse_answer(head[:20], closed=False) is None
+    assert parse_answer(head + b"[]", closed=False) is None
+    assert parse_answer(head + b'["a"]', closed=False) == (200, b'["a"')
+    assert parse_answer(b"HTTP/1.0 404 Not Found\r\n\r\nnope", closed=False) is None
+    assert parse_answer(b"HTTP/1.0 404 Not Found\r\n\r\nnope", closed=True) == (404, b"nope")
+
+
+def test_given_broken_answers_when_parsed_then_errors_say_what_is_wrong() -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"
+
+    with pytest.raises(ValueError, match="cut short: 2 of 10"):
+        parse_answer(head + b"[]", closed=True)
+    with pytest.raises(ValueError, match="before the answer's head"):
+        parse_answer(b"HTTP/1.1 200", closed=True)
+    with pytest.raises(ValueError, match="not an HTTP answer"):
+        parse_answer(b"SSH-2.0\r\n\r\n", closed=False)
 
 
 def test_given_a_result_when_summarized_in_a_line_then_targets_and_machine_speed_show() -> None:
