@@ -13,7 +13,7 @@ plainly; the REST webhook's threads keep theirs.)
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,26 +33,46 @@ class _Prepared:
 def execute(cursor: Any, sql: str, params: Sequence[Any]) -> None:
     """``cursor.execute(sql, params)``; on PostgreSQL through a prepared statement (``sql``
     with ``%s`` placeholders, each value's type inferred by PostgreSQL from where it stands)."""
-    db = cursor.db
-    if db.vendor != "postgresql":
+    if cursor.db.vendor != "postgresql":
         cursor.execute(sql, params)
         return
+    text, made = _statement(cursor.db, sql, len(params))
+    cursor.execute(text, params)
+    made()
+
+
+def statement_text(
+    cursor: Any, sql: str, params: Sequence[Any]
+) -> tuple[bytes, Callable[[], None]]:
+    """What ``execute`` would send on PostgreSQL, with the values in it, to be sent together
+    with other statements (``annotation.few_trips``); and what to call once it ran without an
+    error (a statement prepared by it is used from then on)."""
+    text, made = _statement(cursor.db, sql, len(params))
+    return bytes(cursor.mogrify(text, params)), made
+
+
+def _statement(db: Any, sql: str, count: int) -> tuple[str, Callable[[], None]]:
     prepared = getattr(db, _STATE, None)
     if prepared is None or prepared.raw is not db.connection:
         prepared = _Prepared(db.connection)
         setattr(db, _STATE, prepared)
     name = prepared.names.get(sql)
     if name is not None:
-        cursor.execute(f"EXECUTE {name}{_arguments(len(params))}", params)
-        return
+        return f"EXECUTE {name}{_arguments(count)}", _nothing
     text = numbered(sql)
     if "%" in text or len(prepared.names) >= MAX_PREPARED_PER_CONNECTION:
-        cursor.execute(sql, params)  # a literal % (escaped as %%) stays unprepared
-        return
+        return sql, _nothing  # a literal % (escaped as %%) stays unprepared
     name = f"parley_{prepared.made}"
     prepared.made += 1  # a failed first use leaves its name behind: the next try takes another
-    cursor.execute(f"PREPARE {name} AS {text}; EXECUTE {name}{_arguments(len(params))}", params)
-    prepared.names[sql] = name
+
+    def made() -> None:
+        prepared.names[sql] = name
+
+    return f"PREPARE {name} AS {text}; EXECUTE {name}{_arguments(count)}", made
+
+
+def _nothing() -> None:
+    pass
 
 
 @functools.cache

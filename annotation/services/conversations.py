@@ -14,7 +14,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from annotation import prepared
+from annotation.few_trips import Trips, transaction_in_few_trips
 from annotation.models import Assistant, Conversation, Event, EventEntity
 from annotation.plain_rows import fetch_instances, model_columns
 from annotation.selectors.conversations import conversation_events
@@ -275,8 +275,9 @@ def _from_json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
-def _insert_events(conversation: Conversation, rows: Sequence[_Row]) -> list[int]:
-    """INSERT the rows in one statement; their ids, in order."""
+def _insert_rows(trips: Trips, conversation: Conversation, rows: Sequence[_Row]) -> None:
+    """INSERT the events in one statement, then their entities in another (which need the
+    events' ids, so only then are the events' sent at once)."""
     ops = connection.ops
     params: list[Any] = []
     for row in rows:
@@ -298,34 +299,32 @@ def _insert_events(conversation: Conversation, rows: Sequence[_Row]) -> list[int
             _json(row.data),
             False,
         ]
-    with connection.cursor() as cursor:
-        prepared.execute(cursor, _insert_sql(connection.vendor, Event, len(rows)), params)
-        return [int(found[0]) for found in cursor.fetchall()]
-
-
-def _insert_entities(conversation: Conversation, rows: Sequence[_Row], ids: Sequence[int]) -> None:
-    params = [
-        (
-            conversation.assistant_id,
-            event_id,
-            str(entity.get("entity", "")),
-            str(entity.get("value", "")),
-            entity.get("role"),
-            entity.get("group"),
-        )
+    sql = _insert_sql(connection.vendor, Event, len(rows))
+    if not any(_entities(row) for row in rows):
+        trips.later(sql, params)
+        return
+    ids = [int(found[0]) for found in trips.run(sql, params).fetchall()]
+    entities = [
+        (conversation.assistant_id, event_id, *entity)
         for row, event_id in zip(rows, ids, strict=True)
-        if row.kind == "user"
+        for entity in _entities(row)
+    ]
+    trips.later(  # one statement for them all (executemany sends one each)
+        _insert_sql(connection.vendor, EventEntity, len(entities)),
+        [value for entity in entities for value in entity],
+    )
+
+
+def _entities(row: _Row) -> list[tuple[str, str, Any, Any]]:
+    """A user event's entity rows: (entity, value, role, group)."""
+    if row.kind != "user":
+        return []
+    return [
+        (str(entity.get("entity", "")), str(entity.get("value", "")), entity.get("role"),
+         entity.get("group"))
         for entity in row.entities
         if isinstance(entity, dict) and entity.get("entity")
-    ]
-    if not params:
-        return
-    with connection.cursor() as cursor:  # one statement for them all (executemany sends one each)
-        prepared.execute(
-            cursor,
-            _insert_sql(connection.vendor, EventEntity, len(params)),
-            [value for entity in params for value in entity],
-        )
+    ]  # fmt: skip
 
 
 @functools.lru_cache(maxsize=256)  # by vendor: every message runs these with a few row counts
@@ -397,6 +396,7 @@ def _snapshot_locked(conversation: Conversation) -> _Snapshot:
 
 
 def _update_conversation(
+    trips: Trips,
     conversation: Conversation,
     columns: Sequence[str],
     *,
@@ -421,16 +421,10 @@ def _update_conversation(
         count, updated = ops.quote_name("event_count"), ops.quote_name("updated_at")
         where += f" AND {count} = %s AND {updated} = %s"
         params += [unchanged_since[0], ops.adapt_datetimefield_value(unchanged_since[1])]
-    with connection.cursor() as cursor:
-        prepared.execute(
-            cursor,
-            f"UPDATE {ops.quote_name(Conversation._meta.db_table)} SET {assignments} WHERE {where}",
-            [*values, *params],
-        )
-        return bool(cursor.rowcount)
+    sql = f"UPDATE {ops.quote_name(Conversation._meta.db_table)} SET {assignments} WHERE {where}"
+    return bool(trips.run(sql, [*values, *params]).rowcount)
 
 
-@transaction.atomic
 def conversation_append_events(
     *,
     conversation: Conversation,
@@ -450,25 +444,27 @@ def conversation_append_events(
     datas = [{**dict(event), "timestamp": event.get("timestamp") or now} for event in events]
     # Optimistically from the row as ``conversation`` was read: one UPDATE that holds only if
     # nobody wrote the row since (a SELECT ... FOR UPDATE first cost a round trip per message);
-    # otherwise again from the row as it is now, locked.
+    # otherwise again from the row as it is now, locked. On PostgreSQL the transaction takes
+    # two or three round trips in all (``annotation.few_trips``).
     seen = (conversation.event_count, conversation.updated_at)
     rows, columns = _advance(conversation, _Snapshot.of(conversation), datas, defaults, model_id)
-    if not _update_conversation(conversation, columns, unchanged_since=seen):
-        snapshot = _snapshot_locked(conversation)
-        conversation.refresh_from_db(fields=["started_at", "latest_event_at"])
-        rows, columns = _advance(conversation, snapshot, datas, defaults, model_id)
-        _update_conversation(conversation, columns)
-    if rows:
-        ids = _insert_events(conversation, rows)
-        _insert_entities(conversation, rows, ids)
-        inbox_record_user_messages(
-            conversation=conversation,
-            messages=(
-                (row.text, row.intent, row.intent_confidence, row.entities, row.timestamp)
-                for row in rows
-                if row.kind == "user"
-            ),
-        )
+    with transaction_in_few_trips() as trips:
+        if not _update_conversation(trips, conversation, columns, unchanged_since=seen):
+            snapshot = _snapshot_locked(conversation)
+            conversation.refresh_from_db(fields=["started_at", "latest_event_at"])
+            rows, columns = _advance(conversation, snapshot, datas, defaults, model_id)
+            _update_conversation(trips, conversation, columns)
+        if rows:
+            _insert_rows(trips, conversation, rows)
+            inbox_record_user_messages(
+                trips=trips,
+                conversation=conversation,
+                messages=(
+                    (row.text, row.intent, row.intent_confidence, row.entities, row.timestamp)
+                    for row in rows
+                    if row.kind == "user"
+                ),
+            )
 
 
 def _advance(

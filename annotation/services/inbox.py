@@ -20,7 +20,7 @@ from typing import Any, Literal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from annotation import prepared
+from annotation.few_trips import Trips
 from annotation.models import (
     Assistant,
     Conversation,
@@ -218,10 +218,10 @@ def _upsert_sql(vendor: str) -> str:
 
 
 def inbox_record_user_messages(
-    *, conversation: Conversation, messages: Iterable[InboxMessage]
+    *, trips: Trips, conversation: Conversation, messages: Iterable[InboxMessage]
 ) -> None:
     """Count freshly recorded user messages ``(text, intent, confidence, entities, time)`` into
-    the inbox.
+    the inbox, in the transaction of ``trips`` (whose statements it sends ``later``).
 
     Costs nothing without user messages, else one statement per distinct text (see
     ``_upsert_sql``). Messages that are examples, and ``/intent`` shortcuts, are left out.
@@ -234,30 +234,29 @@ def inbox_record_user_messages(
     if not seen:
         return
     sql = _upsert_sql(connection.vendor)
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
     assistant_id = conversation.assistant_id
-    with connection.cursor() as cursor:
-        for key in sorted(seen):
-            entry = seen[key]
-            prepared.execute(
-                cursor,
-                sql,
-                [
-                    assistant_id,
-                    key,
-                    entry.text,
-                    entry.count,
-                    entry.intent,
-                    entry.confidence,
-                    json.dumps(entry.entities),
-                    connection.ops.adapt_datetimefield_value(entry.latest_at),
-                    InboxStatus.OPEN.value,
-                    now,
-                    now,
-                    assistant_id,
-                    entry.text,
-                ],
-            )
+    for key in sorted(seen):
+        entry = seen[key]
+        trips.later(
+            sql,
+            [
+                assistant_id,
+                key,
+                entry.text,
+                entry.count,
+                entry.intent,
+                entry.confidence,
+                json.dumps(entry.entities),
+                ops.adapt_datetimefield_value(entry.latest_at),
+                InboxStatus.OPEN.value,
+                now,
+                now,
+                assistant_id,
+                entry.text,
+            ],
+        )
 
 
 @transaction.atomic
