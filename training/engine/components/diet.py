@@ -414,18 +414,12 @@ class DIETClassifier(Component):
 
     def _entities(self, message: Message, prediction: Prediction) -> list[dict[str, Any]]:
         n = len(message.tokens)
-        decoded: dict[str, tuple[list[LabeledSpan], np.ndarray[Any, Any], list[int]]] = {}
-        for head, scheme in self.labels.tag_schemes.items():
-            potentials = prediction.potentials[head][:n]
-            path, _ = viterbi_decode(potentials, prediction.transitions[head])
-            spans = scheme.decode(path)
-            # marginals (the confidences) cost a forward-backward pass: only when needed
-            marginals = (
-                tag_marginals(potentials, prediction.transitions[head])
-                if spans
-                else np.zeros((0, 0), dtype=np.float32)
-            )
-            decoded[head] = (spans, marginals, path)
+        schemes = self.labels.tag_schemes
+        decoded = {"entity": _decoded(prediction, "entity", schemes["entity"], n)}
+        if decoded["entity"][0]:  # roles and groups only qualify entity spans: most have none
+            for head, scheme in schemes.items():
+                if head != "entity":
+                    decoded[head] = _decoded(prediction, head, scheme, n)
         spans, marginals, path = decoded["entity"]
         entities = []
         for span in spans:
@@ -450,6 +444,22 @@ class DIETClassifier(Component):
                         entity[f"confidence_{head}"] = found[1]
             entities.append(entity)
         return entities
+
+
+def _decoded(
+    prediction: Prediction, head: str, scheme: TagScheme, tokens: int
+) -> tuple[list[LabeledSpan], np.ndarray[Any, Any], list[int]]:
+    """A tag head's spans, per-token marginals and best path."""
+    potentials = prediction.potentials[head][:tokens]
+    path, _ = viterbi_decode(potentials, prediction.transitions[head])
+    spans = scheme.decode(path)
+    # marginals (the confidences) cost a forward-backward pass: only when needed
+    marginals = (
+        tag_marginals(potentials, prediction.transitions[head])
+        if spans
+        else np.zeros((0, 0), dtype=np.float32)
+    )
+    return spans, marginals, path
 
 
 def _overlapping(

@@ -10,6 +10,7 @@ import pytest
 from tests.training.engine.nn.toy_data import TOY_EXAMPLES, ToyPipeline, example
 from training.engine.component import Progress, TrainContext, component_class
 from training.engine.components.diet import DIETClassifier, DietConfigError
+from training.engine.nn.crf import viterbi_decode
 
 FAST = {
     "epochs": 40,
@@ -177,3 +178,28 @@ def test_given_a_trained_model_when_parsing_then_confidences_are_finite(
 
     assert np.isfinite(result["intent"]["confidence"])
     assert result["entities"] == []
+
+
+def test_given_no_entity_span_when_parsing_then_roles_are_not_decoded(
+    trained: tuple[DIETClassifier, ToyPipeline], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from training.engine.components import diet
+
+    classifier, pipeline = trained
+    decoded: list[int] = []
+
+    def counting(potentials: Any, transitions: Any) -> tuple[list[int], float]:
+        decoded.append(potentials.shape[1])
+        return viterbi_decode(potentials, transitions)
+
+    monkeypatch.setattr(diet, "viterbi_decode", counting)
+    heads = {head: scheme.size for head, scheme in classifier.labels.tag_schemes.items()}
+
+    greeting = _parse(classifier, pipeline, "hello there")
+    entity_decodes = list(decoded)
+    booking = _parse(classifier, pipeline, "fly to berlin")
+
+    assert greeting["entities"] == []
+    assert entity_decodes == [heads["entity"]]  # the role head was not decoded
+    assert sorted(decoded[1:]) == sorted(heads.values())
+    assert [(e["value"], e.get("role")) for e in booking["entities"]] == [("berlin", "to")]
