@@ -46,7 +46,6 @@ from training.engine.nn.diet_model import (
 )
 from training.engine.nn.fitting import FitSettings, fit
 from training.engine.nn.sparse_input import (
-    EncodedText,
     encode_text,
     inverse_document_frequency,
 )
@@ -382,10 +381,7 @@ class DIETClassifier(Component):
         features: list[SparseFeatures | None] = [
             message.features.get(source) for source, _ in self.model.spec.sources
         ]
-        text: EncodedText = encode_text(
-            len(message.tokens), features, self._dims(), self.model.idfs()
-        )
-        return self.model.predict(text)
+        return self.model.predict_features(len(message.tokens), features)
 
     def _ranking(self, scores: np.ndarray[Any, Any], names: Sequence[str]) -> list[dict[str, Any]]:
         if self.config["model_confidence"] == "linear_norm":

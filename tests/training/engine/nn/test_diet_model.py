@@ -4,14 +4,93 @@ import numpy as np
 import tensorflow as tf
 
 from tests.training.engine.nn.toy_data import TOY_EXAMPLES, ToyPipeline
+from training.engine.messages import SparseFeatures
 from training.engine.nn.batching import (
     PAD_TOKENS,
     TrainingExample,
     batch_size_for_epoch,
     make_batch,
 )
-from training.engine.nn.diet_model import DietModel, ModelSpec, initial_weights
+from training.engine.nn.diet_model import DietModel, ModelSpec, Prediction, initial_weights
 from training.engine.nn.sparse_input import EncodedText, encode_text
+
+
+def _model_and_features() -> tuple[DietModel, list[tuple[int, list[SparseFeatures | None]]]]:
+    """A model with idf weights on its first source, and each toy example's (tokens, features)."""
+    inputs = ToyPipeline().inputs(TOY_EXAMPLES)
+    spec = ModelSpec(
+        sources=tuple((b.source, b.dim) for b in inputs.features),
+        units=16,
+        layers=1,
+        heads=2,
+        embedding_dim=8,
+        n_intents=3,
+        tag_heads=(("entity", 5), ("role", 3)),
+    )
+    weights = initial_weights(spec, seed=5)
+    words, dim = spec.sources[0]
+    weights[f"idf.{words}"] = np.random.default_rng(1).uniform(0.5, 3.0, dim).astype(np.float32)
+    assert inputs.tokens is not None
+    features: list[tuple[int, list[SparseFeatures | None]]] = [
+        (len(tokens), [b.items[i] for b in inputs.features])
+        for i, tokens in enumerate(inputs.tokens)
+    ]
+    return DietModel(spec, weights), features
+
+
+def _per_source(
+    model: DietModel, n_tokens: int, features: list[SparseFeatures | None]
+) -> Prediction:
+    dims = [d for _, d in model.spec.sources]
+    return model.predict(encode_text(n_tokens, features, dims, model.idfs()))
+
+
+def _assert_same(first: Prediction, second: Prediction) -> None:
+    assert first.intent_scores is not None and second.intent_scores is not None
+    np.testing.assert_allclose(first.intent_scores, second.intent_scores, atol=1e-5)
+    assert first.potentials.keys() == second.potentials.keys()
+    for head, potentials in first.potentials.items():
+        np.testing.assert_allclose(potentials, second.potentials[head], atol=1e-5)
+
+
+def test_given_messages_when_predicting_from_their_features_then_as_source_by_source() -> None:
+    model, examples = _model_and_features()
+    words, chars = examples[8][1]
+    assert words is not None and chars is not None
+    beyond = SparseFeatures(  # a vocabulary grown since training, and a token past the message
+        words.dim + 3,
+        np.concatenate([words.seq_rows, [0, 9]]).astype(np.int32),
+        np.concatenate([words.seq_cols, [words.dim + 1, 0]]).astype(np.int32),
+        np.concatenate([words.seq_vals, [1.0, 1.0]]).astype(np.float32),
+        np.concatenate([words.sent_cols, [words.dim + 2]]).astype(np.int32),
+        np.concatenate([words.sent_vals, [2.0]]).astype(np.float32),
+    )
+    cases: list[tuple[int, list[SparseFeatures | None]]] = [
+        *examples,
+        (examples[8][0], [None, chars]),  # a featurizer that found nothing
+        (examples[8][0], [beyond, chars]),
+        (0, [SparseFeatures.empty(words.dim), SparseFeatures.empty(chars.dim)]),
+    ]
+
+    for n_tokens, features in cases:
+        _assert_same(
+            model.predict_features(n_tokens, features), _per_source(model, n_tokens, features)
+        )
+
+
+def test_given_new_weights_when_predicting_then_the_stacked_inputs_follow_them() -> None:
+    model, examples = _model_and_features()
+    n_tokens, features = examples[9]
+    before = model.predict_features(n_tokens, features)
+    name = f"input.{model.spec.sources[1][0]}"
+    assert model.weights[name].base is not None  # a view of the stacked table: no second copy
+
+    model.weights = {**model.weights, name: model.weights[name] * 3.0}  # as after training
+    after = model.predict_features(n_tokens, features)
+
+    _assert_same(after, _per_source(model, n_tokens, features))
+    assert before.intent_scores is not None and after.intent_scores is not None
+    assert not np.allclose(before.intent_scores, after.intent_scores)
 
 
 def _model_and_texts() -> tuple[DietModel, list[EncodedText]]:
