@@ -222,10 +222,13 @@ def _manage(*args: str, env: Mapping[str, str]) -> str:
 
 
 @contextlib.contextmanager
-def serving(*, workers: int, env: Mapping[str, str], log: Path) -> Iterator[tuple[int, list[int]]]:
+def serving(
+    *, workers: int, env: Mapping[str, str], log: Path, cwd: Path = ROOT
+) -> Iterator[tuple[int, list[int]]]:
     """``workers`` server processes, each on its own ``SO_REUSEPORT`` socket, as
     ``python -m project.serve`` runs them; yields the port and their pids. Their output goes to
-    ``log`` (a pipe nobody reads would block them once full)."""
+    ``log`` (a pipe nobody reads would block them once full). ``cwd``: the checkout they run
+    (``bench.ab_serve`` serves another one beside this one)."""
     from project.serve import listening_sockets, start_servers, stop_servers
 
     sockets = listening_sockets("127.0.0.1", 0, workers)
@@ -234,7 +237,7 @@ def serving(*, workers: int, env: Mapping[str, str], log: Path) -> Iterator[tupl
     procs: list[subprocess.Popen[bytes]] = []
     try:
         procs = start_servers(
-            sockets, access_log=False, cwd=ROOT, env=dict(env), stdin=subprocess.DEVNULL,
+            sockets, access_log=False, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
             stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         for listener in sockets:
@@ -566,36 +569,43 @@ def python_loop_ms(iterations: int = 2_000_000) -> float:
     return round(best * 1000, 1)
 
 
+def set_up_demo(data_dir: Path, vendor: str) -> tuple[dict[str, str], dict[str, Any], float]:
+    """Production settings for this process and the servers (data in ``data_dir``), then the
+    demo assistant set up and trained in the database DATABASE_URL names: (the servers'
+    environment, the training summary, the training seconds)."""
+    cache = os.environ.get("PARLEY_CACHE_DIR") or str(
+        Path(os.environ.get("PARLEY_DATA_DIR") or ROOT / "var") / "cache"
+    )
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "project.settings.base",
+            "DEBUG": "0",  # as in production
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "PARLEY_DATA_DIR": str(data_dir),
+            "PARLEY_CACHE_DIR": cache,
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    import django
+
+    django.setup()
+    env = dict(os.environ)
+    print(f"bench: {vendor}: migrate, setup_demo, train {ASSISTANT} ...", flush=True)
+    _manage("migrate", "--noinput", env=env)
+    _manage("setup_demo", env=env)
+    started = time.perf_counter()
+    summary = json.loads(_manage("train", ASSISTANT, env=env).strip().splitlines()[-1])
+    return env, summary, time.perf_counter() - started
+
+
 def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     from bench.import_bench import throwaway_database
 
     with throwaway_database() as vendor, tempfile.TemporaryDirectory(prefix="parley-bench-") as tmp:
         data_dir = Path(tmp)
-        cache = os.environ.get("PARLEY_CACHE_DIR") or str(
-            Path(os.environ.get("PARLEY_DATA_DIR") or ROOT / "var") / "cache"
-        )
-        os.environ.update(
-            {
-                "DJANGO_SETTINGS_MODULE": "project.settings.base",
-                "DEBUG": "0",  # as in production
-                "SECRET_KEY": secrets.token_urlsafe(50),
-                "PARLEY_DATA_DIR": str(data_dir),
-                "PARLEY_CACHE_DIR": cache,
-                "TF_CPP_MIN_LOG_LEVEL": "2",
-                "LOG_LEVEL": "WARNING",
-            }
-        )
-        import django
-
-        django.setup()
-        env = dict(os.environ)
         host = machine()
-        print(f"bench: {vendor}: migrate, setup_demo, train {ASSISTANT} ...", flush=True)
-        _manage("migrate", "--noinput", env=env)
-        _manage("setup_demo", env=env)
-        started = time.perf_counter()
-        summary = json.loads(_manage("train", ASSISTANT, env=env).strip().splitlines()[-1])
-        train_s = time.perf_counter() - started
+        env, summary, train_s = set_up_demo(data_dir, vendor)
         texts = demo_messages()
         print(f"bench: {args.workers} server processes, {args.clients} clients ...", flush=True)
         log = data_dir / "server.log"
