@@ -276,8 +276,8 @@ def _from_json(value: Any) -> Any:
 
 
 def _insert_rows(trips: Trips, conversation: Conversation, rows: Sequence[_Row]) -> None:
-    """INSERT the events in one statement, then their entities in another (which need the
-    events' ids, so only then are the events' sent at once)."""
+    """INSERT the events in one statement and their entities in another; the events' statement
+    waits to go with the next one unless their ids are needed for the entities."""
     ops = connection.ops
     params: list[Any] = []
     for row in rows:
@@ -300,14 +300,15 @@ def _insert_rows(trips: Trips, conversation: Conversation, rows: Sequence[_Row])
             False,
         ]
     sql = _insert_sql(connection.vendor, Event, len(rows))
-    if not any(_entities(row) for row in rows):
+    of_rows = [_entities(row) for row in rows]
+    if not any(of_rows):
         trips.later(sql, params)
         return
     ids = [int(found[0]) for found in trips.run(sql, params).fetchall()]
     entities = [
         (conversation.assistant_id, event_id, *entity)
-        for row, event_id in zip(rows, ids, strict=True)
-        for entity in _entities(row)
+        for found, event_id in zip(of_rows, ids, strict=True)
+        for entity in found
     ]
     trips.later(  # one statement for them all (executemany sends one each)
         _insert_sql(connection.vendor, EventEntity, len(entities)),

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from annotation.models import Asset
+from annotation.models import Asset, Assistant
 from tests.factories import AssistantFactory
 from training.bots.assistants import bot_assistant
 from training.serving import assistant_action_endpoint
@@ -26,12 +26,16 @@ def test_given_names_and_ids_when_looked_up_then_the_name_comes_first() -> None:
     assert bot_assistant("nobody") is None
 
 
+def with_asset(path: str, content: bytes) -> Assistant:
+    assistant = AssistantFactory(name="bot")
+    Asset.objects.create(assistant=assistant, path=path, content=content)
+    return assistant
+
+
 def test_given_an_endpoints_file_when_the_assistant_is_looked_up_then_its_url_needs_no_query(
     django_assert_num_queries: Any,
 ) -> None:
-    assistant = AssistantFactory(name="bot")
-    content = b"action_endpoint:\n  url: http://127.0.0.1:5055/webhook\n"
-    Asset.objects.create(assistant=assistant, path="endpoints.yml", content=content)
+    with_asset("endpoints.yml", b"action_endpoint:\n  url: http://127.0.0.1:5055/webhook\n")
 
     with django_assert_num_queries(1):
         found = bot_assistant("bot")
@@ -44,8 +48,7 @@ def test_given_an_endpoints_file_when_the_assistant_is_looked_up_then_its_url_ne
 def test_given_no_endpoints_file_when_the_assistant_is_looked_up_then_none_without_a_query(
     django_assert_num_queries: Any,
 ) -> None:
-    assistant = AssistantFactory(name="bot")
-    Asset.objects.create(assistant=assistant, path="actions/actions.py", content=b"# actions")
+    with_asset("actions/actions.py", b"# actions")
 
     with django_assert_num_queries(1):
         found = bot_assistant("bot")
@@ -56,9 +59,9 @@ def test_given_no_endpoints_file_when_the_assistant_is_looked_up_then_none_witho
 def test_given_an_assistant_read_elsewhere_when_its_endpoint_is_asked_then_it_is_read(
     django_assert_num_queries: Any,
 ) -> None:
-    assistant = AssistantFactory(name="bot")
-    content = b"action_endpoint:\n  url: http://actions:5055/webhook\n"
-    Asset.objects.create(assistant=assistant, path="endpoints.yml", content=content)
+    assistant = with_asset(
+        "endpoints.yml", b"action_endpoint:\n  url: http://actions:5055/webhook\n"
+    )
 
     with django_assert_num_queries(1):
         assert assistant_action_endpoint(assistant=assistant) == "http://actions:5055/webhook"

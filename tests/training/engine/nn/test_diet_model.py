@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import tensorflow as tf
 
@@ -11,31 +13,44 @@ from training.engine.nn.batching import (
     batch_size_for_epoch,
     make_batch,
 )
-from training.engine.nn.diet_model import DietModel, ModelSpec, Prediction, initial_weights
+from training.engine.nn.diet_model import (
+    DietModel,
+    FloatArray,
+    ModelSpec,
+    Prediction,
+    initial_weights,
+)
 from training.engine.nn.sparse_input import EncodedText, encode_text
 
+Examples = list[tuple[int, list[SparseFeatures | None]]]
 
-def _model_and_features() -> tuple[DietModel, list[tuple[int, list[SparseFeatures | None]]]]:
-    """A model with idf weights on its first source, and each toy example's (tokens, features)."""
+
+def _toy(seed: int, **spec: Any) -> tuple[ModelSpec, dict[str, FloatArray], Examples]:
+    """A spec over the toy pipeline's sources (``spec``: the rest of it), its initial weights,
+    and each toy example's (tokens, features)."""
     inputs = ToyPipeline().inputs(TOY_EXAMPLES)
-    spec = ModelSpec(
+    model_spec = ModelSpec(
         sources=tuple((b.source, b.dim) for b in inputs.features),
         units=16,
-        layers=1,
         heads=2,
         embedding_dim=8,
         n_intents=3,
-        tag_heads=(("entity", 5), ("role", 3)),
+        **spec,
     )
-    weights = initial_weights(spec, seed=5)
-    words, dim = spec.sources[0]
-    weights[f"idf.{words}"] = np.random.default_rng(1).uniform(0.5, 3.0, dim).astype(np.float32)
     assert inputs.tokens is not None
-    features: list[tuple[int, list[SparseFeatures | None]]] = [
+    examples: Examples = [
         (len(tokens), [b.items[i] for b in inputs.features])
         for i, tokens in enumerate(inputs.tokens)
     ]
-    return DietModel(spec, weights), features
+    return model_spec, initial_weights(model_spec, seed=seed), examples
+
+
+def _model_and_features() -> tuple[DietModel, Examples]:
+    """A model with idf weights on its first source, and each toy example's (tokens, features)."""
+    spec, weights, examples = _toy(5, layers=1, tag_heads=(("entity", 5), ("role", 3)))
+    words, dim = spec.sources[0]
+    weights[f"idf.{words}"] = np.random.default_rng(1).uniform(0.5, 3.0, dim).astype(np.float32)
+    return DietModel(spec, weights), examples
 
 
 def _per_source(
@@ -65,7 +80,7 @@ def test_given_messages_when_predicting_from_their_features_then_as_source_by_so
         np.concatenate([words.sent_cols, [words.dim + 2]]).astype(np.int32),
         np.concatenate([words.sent_vals, [2.0]]).astype(np.float32),
     )
-    cases: list[tuple[int, list[SparseFeatures | None]]] = [
+    cases: Examples = [
         *examples,
         (examples[8][0], [None, chars]),  # a featurizer that found nothing
         (examples[8][0], [beyond, chars]),
@@ -94,24 +109,10 @@ def test_given_new_weights_when_predicting_then_the_stacked_inputs_follow_them()
 
 
 def _model_and_texts() -> tuple[DietModel, list[EncodedText]]:
-    inputs = ToyPipeline().inputs(TOY_EXAMPLES)
-    spec = ModelSpec(
-        sources=tuple((b.source, b.dim) for b in inputs.features),
-        units=16,
-        layers=2,
-        heads=2,
-        hidden_sizes=(24,),
-        embedding_dim=8,
-        n_intents=3,
-        tag_heads=(("entity", 5),),
-    )
+    spec, weights, examples = _toy(3, layers=2, hidden_sizes=(24,), tag_heads=(("entity", 5),))
     dims = [d for _, d in spec.sources]
-    assert inputs.tokens is not None
-    texts = [
-        encode_text(len(tokens), [b.items[i] for b in inputs.features], dims)
-        for i, tokens in enumerate(inputs.tokens)
-    ]
-    return DietModel(spec, initial_weights(spec, seed=3)), texts
+    texts = [encode_text(n_tokens, features, dims) for n_tokens, features in examples]
+    return DietModel(spec, weights), texts
 
 
 def test_given_a_padded_batch_when_encoding_then_each_row_matches_the_numpy_forward() -> None:
