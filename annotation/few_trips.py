@@ -18,7 +18,7 @@ import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from django.db import DatabaseError, connection, transaction
+from django.db import Error, connection, transaction
 
 from annotation import prepared
 
@@ -101,9 +101,10 @@ def transaction_in_few_trips() -> Iterator[Trips]:
 
 
 def _roll_back(cursor: Any) -> None:
-    """End the failed transaction; a connection that cannot is closed (Django opens a new one
-    for the next statement)."""
+    """End the failed transaction; a connection that cannot (lost, say) is closed, and Django
+    opens a new one for the next statement. The error that failed the transaction is the one
+    raised."""
     try:
         cursor.execute("ROLLBACK")
-    except DatabaseError:
+    except Error:  # an InterfaceError (connection already closed) is no DatabaseError
         connection.close()

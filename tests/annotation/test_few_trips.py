@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from annotation.few_trips import transaction_in_few_trips
@@ -153,3 +153,16 @@ def test_given_a_recorded_turn_when_stored_then_its_round_trips_are_few() -> Non
     ]  # fmt: skip
     assert [e.value for e in stored.events.get(kind="user").entity_rows.all()] == ["Berlin"]
     assert assistant.inbox.get().count == 1
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_given_a_connection_lost_mid_transaction_when_it_fails_then_that_error_is_raised(
+    names_table: None,
+) -> None:
+    with pytest.raises(OperationalError), transaction_in_few_trips() as trips:
+        trips.run(INSERT, ["a"])
+        with connection.cursor() as cursor:  # the server ends this connection's backend
+            cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+    assert names() == []  # a new connection: the transaction never committed
