@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +168,36 @@ class Rule:
         )
 
 
+@dataclass(frozen=True)
+class _RuleIndex:
+    """The rules by their last step's intent and previous action (either may be unnamed): a
+    prediction checks only the rules whose last step can match the current state, in the
+    rules' order, instead of every rule."""
+
+    rules: list[Rule]  # the list indexed, and its length then: a changed list is indexed anew
+    size: int
+    by_last_step: dict[tuple[str | None, str | None], list[tuple[int, Rule]]]
+
+    @staticmethod
+    def of(rules: list[Rule]) -> _RuleIndex:
+        by_last_step: dict[tuple[str | None, str | None], list[tuple[int, Rule]]] = {}
+        for position, rule in enumerate(rules):
+            last = rule.states[-1]
+            by_last_step.setdefault((last.intent, last.prev_action), []).append((position, rule))
+        return _RuleIndex(rules, len(rules), by_last_step)
+
+    def candidates(self, state: DialogueState) -> list[Rule]:
+        keys = {
+            (state.intent, state.prev_action),
+            (state.intent, None),
+            (None, state.prev_action),
+            (None, None),
+        }
+        found = [entry for key in keys for entry in self.by_last_step.get(key, ())]
+        found.sort(key=itemgetter(0))  # the rules' order: the first of equal weight wins
+        return [rule for _, rule in found]
+
+
 @register
 class RulePolicy(Component):
     name = "RulePolicy"
@@ -176,6 +207,7 @@ class RulePolicy(Component):
         super().__init__(config)
         self.rules: list[Rule] = []
         self.loops: dict[str, LoopSpec] = {}
+        self._index: _RuleIndex | None = None
 
     @classmethod
     def get_default_config(cls) -> dict[str, Any]:
@@ -221,7 +253,7 @@ class RulePolicy(Component):
         listening = current.prev_action == ACTION_LISTEN
         if listening and current.intent in DEFAULT_INTENT_ACTIONS:
             return self._certain(DEFAULT_INTENT_ACTIONS[current.intent])
-        matching = [rule for rule in self.rules if rule.matches(states)]
+        matching = [rule for rule in self._candidates(current) if rule.matches(states)]
         best = max(matching, key=lambda rule: rule.weight()) if matching else None
         loop = current.active_loop
         if loop is not None:
@@ -243,6 +275,12 @@ class RulePolicy(Component):
                 self.name, action, confidence, self.priority, ((action, confidence),)
             )
         return None
+
+    def _candidates(self, current: DialogueState) -> list[Rule]:
+        index = self._index
+        if index is None or index.rules is not self.rules or index.size != len(self.rules):
+            index = self._index = _RuleIndex.of(self.rules)
+        return index.candidates(current)
 
     def _accepts(self, loop: str, state: DialogueState) -> bool:
         spec = self.loops.get(loop)

@@ -185,3 +185,48 @@ def test_given_a_slot_condition_without_value_then_any_value_matches() -> None:
 
     assert next_action(policy, slot("cuisine", "thai"), intent("order")) == ("utter_order", 1.0)
     assert next_action(policy, intent("order")) is None
+
+
+def test_given_many_rules_when_predicting_then_the_index_finds_what_a_full_scan_finds() -> None:
+    policy = trained(BYE, WELCOME, VIP, ACTIVATE, SUBMIT, CHITCHAT, STORY)
+    conversations = [
+        (intent("greet"),),
+        (slot("vip", True), intent("greet")),
+        (intent("greet"), action("utter_welcome"), intent("bye")),
+        (intent("request"), action("restaurant_form"), loop("restaurant_form")),
+        (intent("request"), action("restaurant_form"), loop("restaurant_form"), intent("chitchat")),
+        (
+            intent("request"), action("restaurant_form"), loop("restaurant_form"),
+            intent("inform"), action("restaurant_form"), loop(None),
+        ),
+        (intent("mood"), action("utter_cheer_up")),
+    ]  # fmt: skip
+
+    checked = pruned = 0
+    for events in conversations:
+        states = states_of(events, DOMAIN)
+        for end in range(1, len(states) + 1):
+            seen = states[:end]
+            candidates = policy._candidates(seen[-1])
+            matching = [rule for rule in policy.rules if rule.matches(seen)]
+            assert [rule for rule in candidates if rule.matches(seen)] == matching
+            checked += 1
+            pruned += len(candidates) < len(policy.rules)
+
+    assert pruned == checked  # every state was checked against fewer rules than all
+
+
+def test_given_rules_replaced_when_predicting_then_the_new_ones_apply() -> None:
+    policy = trained(BYE, enable_fallback_prediction=False)
+    assert next_action(policy, intent("greet"), action("utter_x"), intent("bye")) == (
+        "utter_bye",
+        1.0,
+    )
+
+    policy.rules = trained(WELCOME).rules  # as online learning does
+    assert next_action(policy, intent("greet"), action("utter_x"), intent("bye")) is None
+    policy.rules.extend(trained(BYE).rules)
+    assert next_action(policy, intent("greet"), action("utter_x"), intent("bye")) == (
+        "utter_bye",
+        1.0,
+    )
