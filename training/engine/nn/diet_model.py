@@ -137,7 +137,7 @@ class _StackedInputs:
     with the idf weights stacked alike (1 for a source without): one message's sparse inputs
     from all sources then take a handful of NumPy calls instead of some 30 per source."""
 
-    weights: dict[str, FloatArray]  # the model's weights these were made from
+    made_from: tuple[FloatArray | None, ...]  # the tables and idfs: another array, anew
     table: FloatArray  # [sum of dims, input units]
     offsets: IntArray  # per source
     dims: IntArray  # per source
@@ -243,9 +243,12 @@ class DietModel:
 
     def _stacked_inputs(self) -> _StackedInputs:
         stacked = self._stacked
-        if stacked is not None and stacked.weights is self.weights:
-            return stacked
         names = [input_weight_name(source) for source, _ in self.spec.sources]
+        current = (*(self.weights[name] for name in names), *self.idfs())
+        if stacked is not None and all(
+            made is now for made, now in zip(stacked.made_from, current, strict=True)
+        ):
+            return stacked
         dims = np.array([self.weights[name].shape[0] for name in names], dtype=np.int32)
         offsets = np.concatenate([[0], np.cumsum(dims)[:-1]]).astype(np.int32)
         table = np.concatenate([self.weights[name] for name in names], axis=0)
@@ -258,7 +261,8 @@ class DietModel:
         # the per-source tables become views of the stacked one: no second copy in memory
         views = {name: table[o : o + d] for name, o, d in zip(names, offsets, dims, strict=True)}
         self.weights = {**self.weights, **views}
-        self._stacked = _StackedInputs(self.weights, table, offsets, dims, idf)
+        made_from = (*views.values(), *self.idfs())
+        self._stacked = _StackedInputs(made_from, table, offsets, dims, idf)
         return self._stacked
 
     def _predict_from(self, inputs: FloatArray, n: int) -> Prediction:

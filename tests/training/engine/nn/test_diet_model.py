@@ -106,6 +106,9 @@ def test_given_new_weights_when_predicting_then_the_stacked_inputs_follow_them()
     _assert_same(after, _per_source(model, n_tokens, features))
     assert before.intent_scores is not None and after.intent_scores is not None
     assert not np.allclose(before.intent_scores, after.intent_scores)
+    words, dim = model.spec.sources[0]
+    model.weights[f"idf.{words}"] = np.full(dim, 0.25, np.float32)  # set in place, as training
+    _assert_same(model.predict_features(n_tokens, features), _per_source(model, n_tokens, features))
 
 
 def _model_and_texts() -> tuple[DietModel, list[EncodedText]]:
