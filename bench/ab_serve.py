@@ -32,9 +32,8 @@ from typing import Any
 from bench.webhook_bench import CLIENTS, ROOT, demo_messages, run_load, serving, set_up_demo
 
 RESULTS = Path(__file__).resolve().parent / "results"
-MEASURES = ("server_cpu_ms_per_message", "machine_cpu_ms_per_message", "messages_per_s")
-LATENCIES = ("p50_ms", "p99_ms")
-SERVER_MEASURES = ("server_cpu_ms_per_message", "messages_per_s", *LATENCIES)  # from run_load
+FROM_LOAD = ("server_cpu_ms_per_message", "messages_per_s", "p50_ms", "p99_ms")  # run_load's
+COMPARED = (*FROM_LOAD, "machine_cpu_ms_per_message")
 
 
 def machine_cpu_seconds() -> float:
@@ -93,7 +92,7 @@ def run_pairs(args: argparse.Namespace) -> dict[str, Any]:
                     answered = max(1, int(load["messages"]))
                     runs[name].append(
                         {
-                            **{key: float(load[key]) for key in SERVER_MEASURES},
+                            **{key: float(load[key]) for key in FROM_LOAD},
                             "machine_cpu_ms_per_message": round(1000 * busy / answered, 2),
                             "errors": float(load["errors"]),
                         }
@@ -105,7 +104,7 @@ def run_pairs(args: argparse.Namespace) -> dict[str, Any]:
         "seconds": args.seconds,
         "rate": args.rate or None,
         "ratios_new_to_base": {
-            key: pair_ratios(runs["base"], runs["new"], key) for key in (*MEASURES, *LATENCIES)
+            key: pair_ratios(runs["base"], runs["new"], key) for key in COMPARED
         },
         "runs": runs,
     }

@@ -40,7 +40,6 @@ from annotation.services.conversations import (
 )
 from annotation.tracker import TrackerState
 from training.active_pointer import active_archive
-from training.bots.assistants import ENDPOINTS_YML
 from training.engine.archive import ArchiveError
 from training.engine.model import Model
 from training.runtime.action_server import (
@@ -182,6 +181,12 @@ def _require_model(assistant: Assistant) -> ServedModel:
     if served is None:
         raise NoModelError(f"Assistant {assistant.name!r} has no trained model yet: train one.")
     return served
+
+
+# An assistant read for a message may carry its ``endpoints.yml`` (bytes, or None without one)
+# under this attribute, as a queryset's ``annotate`` would (``training.bots.assistants`` reads it
+# with the assistant: on PostgreSQL a statement of its own was a round trip more per message).
+ENDPOINTS_YML = "parley_endpoints_yml"
 
 
 def assistant_action_endpoint(*, assistant: Assistant) -> str | None:

@@ -32,28 +32,23 @@ def with_asset(path: str, content: bytes) -> Assistant:
     return assistant
 
 
-def test_given_an_endpoints_file_when_the_assistant_is_looked_up_then_its_url_needs_no_query(
-    django_assert_num_queries: Any,
+@pytest.mark.parametrize(
+    ("path", "content", "url"),
+    [
+        ("endpoints.yml", b"action_endpoint:\n  url: http://127.0.0.1:5055/webhook\n",
+         "http://127.0.0.1:5055/webhook"),
+        ("actions/actions.py", b"# actions", None),  # no endpoints.yml
+    ],
+)  # fmt: skip
+def test_given_the_assistants_files_when_it_is_looked_up_then_its_endpoint_needs_no_query(
+    django_assert_num_queries: Any, path: str, content: bytes, url: str | None
 ) -> None:
-    with_asset("endpoints.yml", b"action_endpoint:\n  url: http://127.0.0.1:5055/webhook\n")
+    with_asset(path, content)
 
     with django_assert_num_queries(1):
         found = bot_assistant("bot")
         assert found is not None
-        url = assistant_action_endpoint(assistant=found)
-
-    assert url == "http://127.0.0.1:5055/webhook"
-
-
-def test_given_no_endpoints_file_when_the_assistant_is_looked_up_then_none_without_a_query(
-    django_assert_num_queries: Any,
-) -> None:
-    with_asset("actions/actions.py", b"# actions")
-
-    with django_assert_num_queries(1):
-        found = bot_assistant("bot")
-        assert found is not None
-        assert assistant_action_endpoint(assistant=found) is None
+        assert assistant_action_endpoint(assistant=found) == url
 
 
 def test_given_an_assistant_read_elsewhere_when_its_endpoint_is_asked_then_it_is_read(

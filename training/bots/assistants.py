@@ -6,15 +6,12 @@ from django.db import connection
 
 from annotation.models import Asset, Assistant
 from annotation.plain_rows import fetch_instances, model_columns
-
-# The instance ``bot_assistant`` returns carries its ``endpoints.yml`` (bytes, or None without
-# one) under this attribute, as a queryset's ``annotate`` would: a turn that runs a custom action
-# needs the action server's URL, and on PostgreSQL a statement of its own was a round trip more.
-ENDPOINTS_YML = "parley_endpoints_yml"
+from training.serving import ENDPOINTS_YML
 
 
 def bot_assistant(key: str) -> Assistant | None:
-    # one plain statement: every message of the REST channel looks its assistant up
+    # one plain statement: every message of the REST channel looks its assistant up, with its
+    # endpoints.yml (``training.serving.ENDPOINTS_YML``: a custom action needs the URL)
     quote = connection.ops.quote_name
     table = quote(Assistant._meta.db_table)
     if key.isdigit():
