@@ -187,7 +187,9 @@ def test_given_a_broken_entry_folder_when_stored_again_then_it_is_replaced(
 
 def test_given_two_processes_storing_at_once_then_every_entry_is_intact(tmp_path: Path) -> None:
     source = state_dir(tmp_path, "state")
-    context = multiprocessing.get_context("fork")
+    # spawned, not forked: the suite's process has threads (SQLite's checkpointer, servers'
+    # pools) and a child forked while one held SQLite's lock hung in sqlite3.connect for good
+    context = multiprocessing.get_context("spawn")
     workers = [
         context.Process(target=_store_many, args=(str(tmp_path / "cache"), prefix, str(source)))
         for prefix in ("p", "q")
