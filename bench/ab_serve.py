@@ -69,8 +69,16 @@ def run_pairs(args: argparse.Namespace) -> dict[str, Any]:
         texts = demo_messages()
         runs: dict[str, list[dict[str, float]]] = {"base": [], "new": []}
         with (
-            serving(workers=args.workers, env=env, log=data_dir / "base.log", cwd=base_tree) as a,
-            serving(workers=args.workers, env=env, log=data_dir / "new.log", cwd=ROOT) as b,
+            serving(
+                workers=args.workers,
+                env=env,
+                log=data_dir / "base.log",
+                cwd=base_tree,
+                room=args.room if args.base_room is None else args.base_room,
+            ) as a,
+            serving(
+                workers=args.workers, env=env, log=data_dir / "new.log", cwd=ROOT, room=args.room
+            ) as b,
         ):
             servers = {"base": a, "new": b}
             for name, (port, pids) in servers.items():  # each process loads the model
@@ -103,6 +111,8 @@ def run_pairs(args: argparse.Namespace) -> dict[str, Any]:
         "pairs": args.pairs,
         "seconds": args.seconds,
         "rate": args.rate or None,
+        "room": args.room,
+        "base_room": args.base_room,
         "ratios_new_to_base": {
             key: pair_ratios(runs["base"], runs["new"], key) for key in COMPARED
         },
@@ -118,6 +128,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=0.0, help="messages/s (0: back to back)")
     parser.add_argument("--workers", type=int, default=2, help="server processes per version")
     parser.add_argument("--clients", type=int, default=CLIENTS)
+    parser.add_argument(
+        "--room", type=int, default=None, help="project.serve's --room (by default its default)"
+    )
+    parser.add_argument(
+        "--base-room",
+        type=int,
+        default=None,
+        help="the base's --room, if other (0 for a version from before --room)",
+    )
     args = parser.parse_args(argv)
     result = run_pairs(args)
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -7,8 +7,9 @@ database on that server; otherwise it uses a temporary SQLite file (as ``bench.i
 What it does, as production would:
 1. ``manage.py migrate``, ``manage.py setup_demo`` and ``manage.py train concertbot`` (the real
    engine; the training cache is the demo's, ``var/cache``, unless PARLEY_CACHE_DIR is set);
-2. serves the app as ``python -m project.serve`` does: ``--workers`` uvicorn processes, each on
-   its own ``SO_REUSEPORT`` socket (DEBUG off, no access log): a process computes one turn at
+2. serves the app as ``python -m project.serve`` does: ``--workers`` uvicorn processes sharing
+   one listening socket, each accepting while it has ``--room`` (DEBUG off, no access log;
+   ``--room 0``: a ``SO_REUSEPORT`` socket per process): a process computes one turn at
    a time (``training.serving``'s gate; the GIL would anyway), so it uses about one core: the
    default is 2, one per core of the target machine (3 measured fewer messages/s with a
    longer tail);
@@ -223,22 +224,24 @@ def _manage(*args: str, env: Mapping[str, str]) -> str:
 
 @contextlib.contextmanager
 def serving(
-    *, workers: int, env: Mapping[str, str], log: Path, cwd: Path = ROOT
+    *, workers: int, env: Mapping[str, str], log: Path, cwd: Path = ROOT, room: int | None = None
 ) -> Iterator[tuple[int, list[int]]]:
-    """``workers`` server processes, each on its own ``SO_REUSEPORT`` socket, as
-    ``python -m project.serve`` runs them; yields the port and their pids. Their output goes to
+    """``workers`` server processes as ``python -m project.serve`` runs them (``room``: its
+    ``--room``, by default its default); yields the port and their pids. Their output goes to
     ``log`` (a pipe nobody reads would block them once full). ``cwd``: the checkout they run
     (``bench.ab_serve`` serves another one beside this one)."""
-    from project.serve import listening_sockets, start_servers, stop_servers
+    from project.serve import DEFAULT_ROOM, accept_room, sockets_for, start_servers, stop_servers
 
-    sockets = listening_sockets("127.0.0.1", 0, workers)
+    room = accept_room(workers, DEFAULT_ROOM if room is None else room)
+    sockets = sockets_for("127.0.0.1", 0, workers, room)
     port = int(sockets[0].getsockname()[1])
     output = log.open("ab")
     procs: list[subprocess.Popen[bytes]] = []
     try:
         procs = start_servers(
-            sockets, access_log=False, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
-            stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+            sockets, access_log=False, room=room, cwd=cwd, env=dict(env),
+            stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+            start_new_session=True,
         )  # fmt: skip
         for listener in sockets:
             listener.close()  # the servers hold them now
@@ -601,6 +604,7 @@ def set_up_demo(data_dir: Path, vendor: str) -> tuple[dict[str, str], dict[str, 
 
 def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     from bench.import_bench import throwaway_database
+    from project.serve import DEFAULT_ROOM, accept_room
 
     with throwaway_database() as vendor, tempfile.TemporaryDirectory(prefix="parley-bench-") as tmp:
         data_dir = Path(tmp)
@@ -609,7 +613,8 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         texts = demo_messages()
         print(f"bench: {args.workers} server processes, {args.clients} clients ...", flush=True)
         log = data_dir / "server.log"
-        with serving(workers=args.workers, env=env, log=log) as (port, pids):
+        room = accept_room(args.workers, DEFAULT_ROOM if args.room is None else args.room)
+        with serving(workers=args.workers, env=env, log=log, room=room) as (port, pids):
             load, sent, warmup = run_load(
                 port,
                 texts=texts,
@@ -644,8 +649,11 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "database": _database_version(vendor),
         "machine": host,
-        "server": f"uvicorn x {args.workers} processes, a SO_REUSEPORT socket each, DEBUG=0",
+        "server": f"uvicorn x {args.workers} processes, "
+        + (f"one socket, room {room}" if room else "a SO_REUSEPORT socket each")
+        + ", DEBUG=0",
         "workers": args.workers,
+        "room": room,
         "keep_alive": args.keep_alive,
         "messages_per_conversation": args.per_conversation,
         "train_concertbot_s": round(train_s, 2),
@@ -713,6 +721,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=5.0, help="least warm-up time (5)")
     parser.add_argument("--clients", type=int, default=CLIENTS)
     parser.add_argument("--workers", type=int, default=2, help="server processes (2, one per core)")
+    parser.add_argument(
+        "--room", type=int, default=None, help="project.serve's --room (by default its default)"
+    )
     parser.add_argument(
         "--per-conversation",
         type=int,

@@ -7,14 +7,18 @@ than a third of a turn (``bench.webhook_bench``, interleaved runs on 2 cores: 43
 by ``project.server_process``). ``manage.py runserver`` stays daphne's development server.
 
 A process computes one conversation turn at a time (the GIL; ``training.serving``'s gate), so a
-machine's cores need a process each. Each process gets a listening socket of its own, all bound
-to the same address with ``SO_REUSEPORT``: the kernel spreads new connections evenly over them.
-(One socket shared by every process made each connection wake them all, and the process that
-won the race was often the one already busy: ``bench.webhook_bench`` measured 15% more
-messages per second and a shorter tail with a socket per process.)
+machine's cores need a process each. The processes share one listening socket, and each
+accepts connections only while fewer than ``--room`` of its own are busy
+(``project.accept_with_room``): a new connection goes to a process with room, not to one busy
+with another turn. ``--room 0`` gives each process a listening socket of its own instead, all
+bound to the same address with ``SO_REUSEPORT``, and the kernel spreads new connections over
+them by a hash of their addresses, busy or not (the tail was two to three times as long at 300
+messages/s). (One socket shared by processes that accepted whenever they could was worse still:
+each connection woke them all and the process that won the race was often the one already busy.)
 
 The processes live and die together: when one exits, or the launcher gets SIGINT/SIGTERM, the
-others are stopped. ``--workers`` defaults to ``$PARLEY_WEB_WORKERS``, else 1.
+others are stopped. ``--workers`` defaults to ``$PARLEY_WEB_WORKERS``, else 1; ``--room`` to
+``$PARLEY_WEB_ROOM``, else 2 (one process alone accepts whenever it can).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from typing import Any
 
 APPLICATION = "project.asgi:application"
 GRACE_SECONDS = 10.0
+DEFAULT_ROOM = 2  # bench.webhook_bench at 300 messages/s: p99 47 ms (1: 57 ms, 3: 82 ms)
 
 
 def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
@@ -56,14 +61,54 @@ def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
     return sockets
 
 
-def server_argv(fd: int, application: str = APPLICATION, access_log: bool = True) -> list[str]:
-    """The command line of a server process on the inherited listening socket ``fd``."""
+def listening_socket(host: str, port: int) -> socket.socket:
+    """One socket listening on ``host:port`` (port 0: a free one), for every process."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(1024)
+    except OSError:
+        listener.close()
+        raise
+    listener.set_inheritable(True)
+    return listener
+
+
+def accept_room(workers: int, room: int) -> int:
+    """The room each of ``workers`` processes accepts with; 0 (whenever it can) for a process
+    alone, which has nobody to leave connections to."""
+    return max(0, room) if workers > 1 else 0
+
+
+def sockets_for(host: str, port: int, workers: int, room: int) -> list[socket.socket]:
+    """The listening socket of each of ``workers`` processes: one shared by all when they
+    accept with room (``accept_room``), else one each (``SO_REUSEPORT``)."""
+    if accept_room(workers, room):
+        return [listening_socket(host, port)] * workers
+    return listening_sockets(host, port, workers)
+
+
+def server_argv(
+    fd: int,
+    application: str = APPLICATION,
+    access_log: bool = True,
+    room: int = 0,
+    patience: float | None = None,
+) -> list[str]:
+    """The command line of a server process on the inherited listening socket ``fd``
+    (``room`` > 0: shared with other processes, accepting with that room and ``patience``)."""
     argv = [
         sys.executable, "-m", "project.server_process", "--fd", str(fd),
         "--graceful-shutdown", str(int(GRACE_SECONDS / 2)),
     ]  # fmt: skip
     if not access_log:
         argv.append("--no-access-log")
+    if room > 0:
+        argv += ["--room", str(room)]
+        if patience is not None:
+            argv += ["--patience", str(patience)]
     return [*argv, application]
 
 
@@ -71,13 +116,16 @@ def start_servers(
     sockets: Sequence[socket.socket],
     application: str = APPLICATION,
     access_log: bool = True,
+    room: int = 0,
+    patience: float | None = None,
     **popen: Any,
 ) -> list[subprocess.Popen[bytes]]:
-    """A server process on each socket (the sockets can be closed once they run); ``popen``:
+    """A server process on each socket of ``sockets_for``, accepting with ``room``
+    (``accept_room``) and ``patience`` (the sockets can be closed once they run); ``popen``:
     more arguments for ``subprocess.Popen`` (env, cwd, stdout, ...)."""
     return [
         subprocess.Popen(
-            server_argv(listener.fileno(), application, access_log),
+            server_argv(listener.fileno(), application, access_log, room, patience),
             pass_fds=(listener.fileno(),),
             **popen,
         )
@@ -108,14 +156,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=int(os.environ.get("PARLEY_WEB_WORKERS") or 1),
         help="server processes ($PARLEY_WEB_WORKERS, else 1): one per core",
     )
+    parser.add_argument(
+        "--room",
+        type=int,
+        default=int(os.environ.get("PARLEY_WEB_ROOM") or DEFAULT_ROOM),
+        help=(
+            f"busy connections a process takes before it leaves new ones to the others"
+            f" ($PARLEY_WEB_ROOM, else {DEFAULT_ROOM}; 0: a SO_REUSEPORT socket per process)"
+        ),
+    )
+    parser.add_argument(
+        "--patience",
+        type=float,
+        default=None,
+        help="seconds a full process waits before it accepts all the same (0.5)",
+    )
     parser.add_argument("--no-access-log", action="store_true", help="leave out the access log")
     parser.add_argument("--application", default=APPLICATION, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
-    sockets = listening_sockets(args.bind, args.port, args.workers)
+    if args.room < 0:
+        parser.error("--room must be 0 or more")
+    room = accept_room(args.workers, args.room)
+    sockets = sockets_for(args.bind, args.port, args.workers, room)
     port = sockets[0].getsockname()[1]
-    procs = start_servers(sockets, args.application, not args.no_access_log)
+    procs = start_servers(sockets, args.application, not args.no_access_log, room, args.patience)
     for listener in sockets:
         listener.close()
     print(f"parley: {args.workers} server process(es) on {args.bind}:{port}", flush=True)

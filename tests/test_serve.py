@@ -1,5 +1,6 @@
-"""``python -m project.serve``: server processes on SO_REUSEPORT sockets, speaking HTTP and
-websockets, living and dying together."""
+"""``python -m project.serve``: server processes sharing a listening socket and accepting while
+they have room (or on SO_REUSEPORT sockets of their own), speaking HTTP and websockets, living
+and dying together."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +38,12 @@ def test_given_a_count_when_binding_then_every_socket_listens_on_one_port() -> N
             listener.close()
 
 
-def _get(port: int) -> dict[str, Any]:
-    """What the test application answers: its pid and the client's address."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+def _get(port: int, seconds: float = 0) -> dict[str, Any]:
+    """What the test application answers (``seconds`` later): its pid and the client's
+    address."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        connection.request("GET", "/", headers={"Connection": "close"})
+        connection.request("GET", f"/?seconds={seconds}", headers={"Connection": "close"})
         answer: dict[str, Any] = json.loads(connection.getresponse().read())
         return answer
     finally:
@@ -51,11 +54,23 @@ def _pids(port: int, requests: int = 60) -> set[int]:
     return {int(_get(port)["pid"]) for _ in range(requests)}  # a new connection each
 
 
+def _pids_at_once(port: int) -> set[int]:
+    """The pids of both processes: four slow requests at once fill either's room (2 at most)."""
+    with ThreadPoolExecutor(4) as pool:
+        return {int(a["pid"]) for a in pool.map(lambda _: _get(port, seconds=0.3), range(4))}
+
+
 @pytest.fixture
-def launcher() -> Iterator[tuple[subprocess.Popen[str], int]]:
+def launcher(request: pytest.FixtureRequest) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    """Two server processes of the launcher; ``--room`` and ``--patience`` by indirect
+    parametrization (a number, or both in a tuple), by default the launcher's."""
+    param = getattr(request, "param", None)
+    room, patience = param if isinstance(param, tuple) else (param, None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "project.serve", "--port", "0", "--workers", "2",
-         "--no-access-log", "--application", "tests.serve_app:application"],
+         "--no-access-log", "--application", "tests.serve_app:application",
+         *([] if room is None else ["--room", str(room)]),
+         *([] if patience is None else ["--patience", str(patience)])],
         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )  # fmt: skip
@@ -83,14 +98,60 @@ def launcher() -> Iterator[tuple[subprocess.Popen[str], int]]:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def test_given_two_workers_when_requests_come_then_both_processes_answer(
+@pytest.mark.parametrize("launcher", [0], indirect=True)
+def test_given_a_socket_each_when_requests_come_then_the_kernel_spreads_them_over_both(
     launcher: tuple[subprocess.Popen[str], int],
 ) -> None:
     _, port = launcher
 
-    pids = _pids(port)  # spread by the kernel
+    pids = _pids(port)  # by a hash of each connection's addresses
 
     assert len(pids) == 2
+
+
+def test_given_requests_at_once_when_one_process_is_full_then_the_other_takes_the_rest(
+    launcher: tuple[subprocess.Popen[str], int],
+) -> None:
+    _, port = launcher
+
+    pids = _pids_at_once(port)
+
+    assert len(pids) == 2
+
+
+@pytest.mark.parametrize("launcher", [(1, 60.0)], indirect=True)
+def test_given_room_for_one_when_a_process_is_busy_then_new_connections_go_to_the_other(
+    launcher: tuple[subprocess.Popen[str], int],
+) -> None:
+    _, port = launcher
+    with ThreadPoolExecutor(1) as pool:
+        slow = pool.submit(_get, port, 3.0)
+        time.sleep(0.5)  # the slow request is in: its process is full
+
+        quick = _pids(port, requests=20)
+        busy_pid = int(slow.result()["pid"])
+
+    assert busy_pid not in quick
+    assert len(quick) == 1
+
+
+@pytest.mark.parametrize("launcher", [1], indirect=True)
+def test_given_every_process_full_when_a_connection_comes_then_one_takes_it_after_patience(
+    launcher: tuple[subprocess.Popen[str], int],
+) -> None:
+    _, port = launcher
+    with ThreadPoolExecutor(2) as pool:
+        slow = [pool.submit(_get, port, 8.0) for _ in range(2)]  # one in each process
+        time.sleep(0.3)
+        started = time.monotonic()
+
+        answer = _get(port)
+        waited = time.monotonic() - started
+        slow_pids = {int(future.result()["pid"]) for future in slow}
+
+    assert len(slow_pids) == 2
+    assert answer["pid"] in slow_pids
+    assert waited < 5.0  # half a second's patience, not the slow requests' 8 s
 
 
 def test_given_a_request_when_served_then_the_application_sees_the_clients_tcp_address(
@@ -139,7 +200,7 @@ def test_given_sigterm_when_serving_then_every_process_stops(
     launcher: tuple[subprocess.Popen[str], int],
 ) -> None:
     proc, port = launcher
-    pids = _pids(port)
+    pids = _pids_at_once(port)
 
     proc.send_signal(signal.SIGTERM)
     code = proc.wait(timeout=WAIT_S)
@@ -154,7 +215,7 @@ def test_given_a_worker_that_dies_when_serving_then_the_launcher_stops_the_other
     launcher: tuple[subprocess.Popen[str], int],
 ) -> None:
     proc, port = launcher
-    first, *others = _pids(port)
+    first, *others = _pids_at_once(port)
 
     os.kill(first, signal.SIGKILL)
     code = proc.wait(timeout=WAIT_S)
