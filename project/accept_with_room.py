@@ -7,10 +7,12 @@ process while the other process idled, each process a queue of its own. Here eve
 watches the one shared socket, but only while fewer than ``room`` of its connections are busy (a
 connection is busy from its accept, or from the first byte of a request on a kept-alive one,
 until its response is complete); a full process leaves new connections in the kernel's queue,
-one queue for all of them, to the first process with room. ``bench.webhook_bench`` on
-PostgreSQL, same machine and hour: paced at 300 messages/s, p99 86-123 ms with a socket per
-process, 47 ms with room for 2 (57 ms for 1, 82 ms for 3); on SQLite 46 against 15-16 ms, and
-back to back 502 against 571-597 messages/s.
+one queue for all of them, to the first process with room. ``bench.ab_serve`` (servers of both
+kinds up at once, loaded in turn, medians of the pairs' ratios), paced at 300 messages/s: p99
+x0.59 on PostgreSQL and x0.47 on SQLite, p50 x0.79 and x0.85, CPU per message unchanged; back
+to back on PostgreSQL 7% fewer messages/s (a process holding at most two requests hands each
+over between its threads more often; room for 3 or 4 served 7-8% more than room for 2, with a
+p50 11-14% longer at 300 messages/s).
 
 A process that stays full for ``patience`` seconds with none of its connections done (slow
 requests: a big export, a model loading, turns waiting on a slow action server) takes one more
@@ -77,7 +79,8 @@ class RoomAcceptor:
     def idle(self) -> None:
         """A connection's response is complete, or the connection is gone."""
         self.busy_count -= 1
-        self._extra = max(0, self._extra - 1)
+        # one extra given back, and none kept beyond the connections held over the room
+        self._extra = max(0, min(self._extra - 1, self.busy_count - self._room))
         self._cancel_patience()  # something got done: patience starts again
         self._update()
 

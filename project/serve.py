@@ -12,8 +12,8 @@ accepts connections only while fewer than ``--room`` of its own are busy
 (``project.accept_with_room``): a new connection goes to a process with room, not to one busy
 with another turn. ``--room 0`` gives each process a listening socket of its own instead, all
 bound to the same address with ``SO_REUSEPORT``, and the kernel spreads new connections over
-them by a hash of their addresses, busy or not (the tail was two to three times as long at 300
-messages/s). (One socket shared by processes that accepted whenever they could was worse still:
+them by a hash of their addresses, busy or not (at 300 messages/s the p99 was about twice as
+long). (One socket shared by processes that accepted whenever they could was worse still:
 each connection woke them all and the process that won the race was often the one already busy.)
 
 The processes live and die together: when one exits, or the launcher gets SIGINT/SIGTERM, the
@@ -36,7 +36,9 @@ from typing import Any
 
 APPLICATION = "project.asgi:application"
 GRACE_SECONDS = 10.0
-DEFAULT_ROOM = 2  # bench.webhook_bench at 300 messages/s: p99 47 ms (1: 57 ms, 3: 82 ms)
+# bench.ab_serve on PostgreSQL against 2: 3 or 4 served 7-8% more messages/s back to back, but
+# at 300 messages/s the median latency was 11-14% longer (the p99 target is judged there)
+DEFAULT_ROOM = 2
 
 
 def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:

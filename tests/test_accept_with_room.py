@@ -131,11 +131,12 @@ def test_given_room_for_one_when_it_is_busy_then_the_next_connection_waits_for_i
     with ThreadPoolExecutor(1) as pool:
         slow = pool.submit(_get, room_for_one.port, 1.5)
         assert room_for_one.busy_becomes(1)
+        started = time.monotonic()
 
         quick_done, _ = _get(room_for_one.port)
-        slow_done, _ = slow.result()
+        slow.result()
 
-    assert quick_done >= slow_done  # accepted only once the slow one was done
+    assert quick_done - started >= 1.0  # accepted once the slow one (1.5 s) was done
 
 
 def test_given_a_full_process_when_its_patience_runs_out_then_it_takes_one_more(
@@ -168,7 +169,7 @@ def test_given_a_stuck_process_when_connections_wait_then_it_takes_one_per_patie
 
     assert taken
     assert took >= 0.3  # one per patience (0.2 s), not all at once
-    assert room_when_stuck == 4
+    assert room_when_stuck >= 4  # (5 if its patience ran out again with nobody waiting)
     assert impatient.busy_becomes(0)
     assert impatient.acceptor.room == 1  # each connection done gave one back
 
