@@ -142,3 +142,16 @@ def test_given_a_chore_then_every_thread_runs_it_once(pool: TurnPool) -> None:
 
     assert sorted(ran_on) == sorted(thread.name for thread in pool.threads)
     assert pool.submit(lambda: "after").result(timeout=WAIT_S) == "after"
+
+
+def test_given_idle_threads_when_requests_come_one_by_one_then_the_last_idle_thread_takes_each(
+    pool: TurnPool,
+) -> None:
+    names: list[str] = []
+    assert until(lambda: pool.idle_threads == 4)
+
+    for _ in range(12):
+        pool.submit(lambda: names.append(threading.current_thread().name)).result(WAIT_S)
+        assert until(lambda: pool.idle_threads == 4)  # back to waiting
+
+    assert len(set(names)) == 1  # (woken longest-idle first, the four took turns)
