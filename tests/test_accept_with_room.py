@@ -89,67 +89,59 @@ def _get(
             connection.close()
 
 
-def test_given_a_kept_alive_connection_when_its_response_is_complete_then_it_is_not_busy(
-    room_for_one: Served,
-) -> None:
+@pytest.fixture
+def kept_alive(room_for_one: Served) -> Iterator[http.client.HTTPConnection]:
+    """A connection to ``room_for_one`` kept alive after a first request."""
     connection = http.client.HTTPConnection("127.0.0.1", room_for_one.port, timeout=WAIT_S)
     try:
         _get(room_for_one.port, connection=connection)
-
-        idle = room_for_one.busy_becomes(0)
-        _, body = _get(room_for_one.port)  # another connection: there is room for it
+        yield connection
     finally:
         connection.close()
+
+
+def test_given_a_kept_alive_connection_when_its_response_is_complete_then_it_is_not_busy(
+    room_for_one: Served, kept_alive: http.client.HTTPConnection
+) -> None:
+    idle = room_for_one.busy_becomes(0)
+    _, body = _get(room_for_one.port)  # another connection: there is room for it
 
     assert idle
     assert b"pid" in body
 
 
 def test_given_a_kept_alive_connection_when_a_request_comes_on_it_then_it_is_busy_again(
-    room_for_one: Served,
+    room_for_one: Served, kept_alive: http.client.HTTPConnection
 ) -> None:
-    connection = http.client.HTTPConnection("127.0.0.1", room_for_one.port, timeout=WAIT_S)
-    try:
-        _get(room_for_one.port, connection=connection)
-        assert room_for_one.busy_becomes(0)
-        with ThreadPoolExecutor(1) as pool:
-            slow = pool.submit(_get, room_for_one.port, 1.0, connection)
-
-            busy = room_for_one.busy_becomes(1)
-            slow.result()
-        idle_again = room_for_one.busy_becomes(0)
-    finally:
-        connection.close()
-
-    assert busy
-    assert idle_again
-
-
-def test_given_room_for_one_when_it_is_busy_then_the_next_connection_waits_for_it(
-    room_for_one: Served,
-) -> None:
+    assert room_for_one.busy_becomes(0)
     with ThreadPoolExecutor(1) as pool:
-        slow = pool.submit(_get, room_for_one.port, 1.5)
-        assert room_for_one.busy_becomes(1)
-        started = time.monotonic()
+        slow = pool.submit(_get, room_for_one.port, 1.0, kept_alive)
 
-        quick_done, _ = _get(room_for_one.port)
+        busy = room_for_one.busy_becomes(1)
         slow.result()
 
-    assert quick_done - started >= 1.0  # accepted once the slow one (1.5 s) was done
+    assert busy
+    assert room_for_one.busy_becomes(0)
 
 
-def test_given_a_full_process_when_its_patience_runs_out_then_it_takes_one_more(
-    impatient: Served,
+@pytest.mark.parametrize(("served_by", "waits"), [("room_for_one", True), ("impatient", False)])
+def test_given_a_full_process_when_a_connection_comes_then_it_waits_until_room_or_patience(
+    served_by: str, waits: bool, request: pytest.FixtureRequest
 ) -> None:
+    served: Served = request.getfixturevalue(served_by)
     with ThreadPoolExecutor(1) as pool:
-        slow = pool.submit(_get, impatient.port, 5.0)
-        assert impatient.busy_becomes(1)
+        slow = pool.submit(_get, served.port, 3.0)
+        assert served.busy_becomes(1)
+        started = time.monotonic()
 
-        quick_done, _ = _get(impatient.port)
-        slow_done, _ = slow.result()
+        quick_done, _ = _get(served.port)
+        slow.result()
 
-    assert quick_done < slow_done
+    waited = quick_done - started
+    if waits:  # room for one: accepted once the slow one (3 s) was done
+        assert waited >= 2.0
+    else:  # patience of 0.2 s: one more taken all the same
+        assert waited < 2.0
 
 
 def test_given_a_stuck_process_when_connections_wait_then_it_takes_one_per_patience(
