@@ -13,6 +13,8 @@ alternates; each run reports the servers' CPU per message, the whole machine's (
 the clients included, from /proc/stat), messages per second, p50 and p99; the summary is the
 median of the pairs' ratios (new / base). ``--base`` is any checkout of Parley whose
 ``project.server_process`` serves (``git worktree add`` makes one); the new version is this one.
+``--room``/``--base-room`` set each side's ``project.serve --room`` (``--base-room 0`` for a
+version from before it; the same checkout on both sides compares two rooms).
 Results: bench/results/ab-<database>.json.
 """
 

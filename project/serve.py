@@ -171,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--patience",
         type=float,
         default=None,
-        help="seconds a full process waits before it accepts all the same (0.5)",
+        help="seconds a full process waits, none of its connections done, to take one more (0.5)",
     )
     parser.add_argument("--no-access-log", action="store_true", help="leave out the access log")
     parser.add_argument("--application", default=APPLICATION, help=argparse.SUPPRESS)

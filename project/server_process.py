@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--patience",
         type=float,
         default=DEFAULT_PATIENCE_S,
-        help="seconds full before accepting all the same",
+        help="seconds full, none of its connections done, before taking one more",
     )
     parser.add_argument("application", help="module:attribute of the ASGI application")
     args = parser.parse_args(argv)
