@@ -145,30 +145,24 @@ class RoomAcceptor:
             await asyncio.wait(list(self._connecting))
 
 
-_acceptors: list[RoomAcceptor] = []
-
-
-def install_acceptor(acceptor: RoomAcceptor) -> None:
-    """The process's acceptor, told by its connections' protocols (one per process)."""
-    _acceptors[:] = [acceptor]
-
-
 class RoomTelling(HttpToolsProtocol):
-    """An HTTP protocol that tells the process's acceptor when its connection is idle (its
-    response complete, or the connection gone) and busy again (a new request on it). A
-    connection upgraded to a websocket is idle: it lives long and computes little."""
+    """An HTTP protocol that tells its acceptor (``room_acceptor``, set by the acceptor's
+    protocol factory) when its connection is idle (its response complete, or the connection
+    gone) and busy again (a new request on it). A connection upgraded to a websocket is idle: it
+    lives long and computes little."""
 
+    room_acceptor: RoomAcceptor | None = None
     _busy = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._busy = bool(_acceptors)  # counted busy by the acceptor at its accept
+        self._busy = self.room_acceptor is not None  # counted busy by the acceptor at its accept
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        if not self._busy and _acceptors:
+        if not self._busy and self.room_acceptor is not None:
             self._busy = True
-            _acceptors[0].busy()
+            self.room_acceptor.busy()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
@@ -183,6 +177,6 @@ class RoomTelling(HttpToolsProtocol):
         super().handle_websocket_upgrade()
 
     def _tell_idle(self) -> None:
-        if self._busy:
+        if self._busy and self.room_acceptor is not None:
             self._busy = False
-            _acceptors[0].idle()
+            self.room_acceptor.idle()

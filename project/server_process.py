@@ -13,12 +13,7 @@ from collections.abc import Sequence
 
 import uvicorn
 
-from project.accept_with_room import (
-    DEFAULT_PATIENCE_S,
-    RoomAcceptor,
-    RoomTelling,
-    install_acceptor,
-)
+from project.accept_with_room import DEFAULT_PATIENCE_S, RoomAcceptor, RoomTelling
 from project.one_write import OneWriteHttpProtocol
 
 
@@ -45,12 +40,13 @@ class RoomServer(uvicorn.Server):
             protocol: asyncio.Protocol = config.http_protocol_class(  # type: ignore[call-arg]
                 config=config, server_state=self.server_state, app_state=self.lifespan.state
             )
+            if isinstance(protocol, RoomTelling):
+                protocol.room_acceptor = acceptor
             return protocol
 
         acceptor = RoomAcceptor(
             asyncio.get_running_loop(), self._sock, make_protocol, self._room, self._patience
         )
-        install_acceptor(acceptor)
         acceptor.start()
         self.servers = [acceptor]  # type: ignore[list-item]  # what shutdown uses of a Server
         self.started = True
