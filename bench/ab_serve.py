@@ -31,7 +31,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.webhook_bench import CLIENTS, ROOT, demo_messages, run_load, serving, set_up_demo
+from bench.webhook_bench import (
+    CLIENTS,
+    ROOT,
+    add_room_argument,
+    demo_messages,
+    run_load,
+    serving,
+    set_up_demo,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 FROM_LOAD = ("server_cpu_ms_per_message", "messages_per_s", "p50_ms", "p99_ms")  # run_load's
@@ -130,9 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=0.0, help="messages/s (0: back to back)")
     parser.add_argument("--workers", type=int, default=2, help="server processes per version")
     parser.add_argument("--clients", type=int, default=CLIENTS)
-    parser.add_argument(
-        "--room", type=int, default=None, help="project.serve's --room (by default its default)"
-    )
+    add_room_argument(parser)
     parser.add_argument(
         "--base-room",
         type=int,

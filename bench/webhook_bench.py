@@ -66,6 +66,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from project.serve import DEFAULT_ROOM, accept_room, sockets_for, start_servers, stop_servers
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results" / "webhook.json"
 DEMO_DIR = ROOT / "annotation" / "demo" / "concertbot"
@@ -224,15 +226,13 @@ def _manage(*args: str, env: Mapping[str, str]) -> str:
 
 @contextlib.contextmanager
 def serving(
-    *, workers: int, env: Mapping[str, str], log: Path, cwd: Path = ROOT, room: int | None = None
+    *, workers: int, env: Mapping[str, str], log: Path, cwd: Path = ROOT, room: int = DEFAULT_ROOM
 ) -> Iterator[tuple[int, list[int]]]:
-    """``workers`` server processes as ``python -m project.serve`` runs them (``room``: its
-    ``--room``, by default its default); yields the port and their pids. Their output goes to
+    """``workers`` server processes as ``python -m project.serve --room {room}`` runs them;
+    yields the port and their pids. Their output goes to
     ``log`` (a pipe nobody reads would block them once full). ``cwd``: the checkout they run
     (``bench.ab_serve`` serves another one beside this one)."""
-    from project.serve import DEFAULT_ROOM, accept_room, sockets_for, start_servers, stop_servers
-
-    room = accept_room(workers, DEFAULT_ROOM if room is None else room)
+    room = accept_room(workers, room)
     sockets = sockets_for("127.0.0.1", 0, workers, room)
     port = int(sockets[0].getsockname()[1])
     output = log.open("ab")
@@ -604,7 +604,6 @@ def set_up_demo(data_dir: Path, vendor: str) -> tuple[dict[str, str], dict[str, 
 
 def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     from bench.import_bench import throwaway_database
-    from project.serve import DEFAULT_ROOM, accept_room
 
     with throwaway_database() as vendor, tempfile.TemporaryDirectory(prefix="parley-bench-") as tmp:
         data_dir = Path(tmp)
@@ -613,7 +612,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         texts = demo_messages()
         print(f"bench: {args.workers} server processes, {args.clients} clients ...", flush=True)
         log = data_dir / "server.log"
-        room = accept_room(args.workers, DEFAULT_ROOM if args.room is None else args.room)
+        room = accept_room(args.workers, args.room)
         with serving(workers=args.workers, env=env, log=log, room=room) as (port, pids):
             load, sent, warmup = run_load(
                 port,
@@ -715,15 +714,22 @@ def write_results(result: dict[str, Any], formbot: dict[str, Any] | None, output
     output.write_text(json.dumps(combined, indent=2) + "\n", encoding="utf-8")
 
 
+def add_room_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--room",
+        type=int,
+        default=DEFAULT_ROOM,
+        help=f"project.serve's --room ({DEFAULT_ROOM}; 0: a SO_REUSEPORT socket per process)",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--seconds", type=float, default=30.0, help="measured time (30)")
     parser.add_argument("--warmup", type=float, default=5.0, help="least warm-up time (5)")
     parser.add_argument("--clients", type=int, default=CLIENTS)
     parser.add_argument("--workers", type=int, default=2, help="server processes (2, one per core)")
-    parser.add_argument(
-        "--room", type=int, default=None, help="project.serve's --room (by default its default)"
-    )
+    add_room_argument(parser)
     parser.add_argument(
         "--per-conversation",
         type=int,

@@ -41,34 +41,15 @@ GRACE_SECONDS = 10.0
 DEFAULT_ROOM = 2
 
 
-def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
-    """``count`` sockets listening on ``host:port`` with ``SO_REUSEPORT`` (port 0: the first
-    one picks a free port and the others join it)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sockets: list[socket.socket] = []
-    try:
-        for _ in range(count):
-            listener = socket.socket(family, socket.SOCK_STREAM)
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            listener.bind((host, port))
-            listener.listen(1024)
-            listener.set_inheritable(True)
-            port = int(listener.getsockname()[1])
-            sockets.append(listener)
-    except OSError:
-        for listener in sockets:
-            listener.close()
-        raise
-    return sockets
-
-
-def listening_socket(host: str, port: int) -> socket.socket:
-    """One socket listening on ``host:port`` (port 0: a free one), for every process."""
+def listening_socket(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
+    """A socket listening on ``host:port`` (port 0: a free one), inheritable by the server
+    processes; ``reuse_port``: others may bind the same address (``SO_REUSEPORT``)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.socket(family, socket.SOCK_STREAM)
     try:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         listener.bind((host, port))
         listener.listen(1024)
     except OSError:
@@ -76,6 +57,21 @@ def listening_socket(host: str, port: int) -> socket.socket:
         raise
     listener.set_inheritable(True)
     return listener
+
+
+def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
+    """``count`` sockets listening on ``host:port`` with ``SO_REUSEPORT`` (port 0: the first
+    one picks a free port and the others join it)."""
+    sockets: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            sockets.append(listening_socket(host, port, reuse_port=True))
+            port = int(sockets[0].getsockname()[1])
+    except OSError:
+        for listener in sockets:
+            listener.close()
+        raise
+    return sockets
 
 
 def accept_room(workers: int, room: int) -> int:
